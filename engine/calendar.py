@@ -1,0 +1,114 @@
+"""Working time on a unit's calendar: working days, office hours, legal due dates and step budgets."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+import holidays
+
+from .clock import VN_TZ
+
+DEFAULT_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+_BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dh])\s*$")
+
+
+@lru_cache(maxsize=1)
+def _national_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("VN", years=range(2015, 2041))
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """A unit's calendar: national holidays and substituted days, plus the unit's own overrides."""
+
+    sessions: tuple[tuple[time, time], ...] = DEFAULT_SESSIONS
+    extra_days_off: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_days_off:
+            return False
+        if day in self.extra_working_days:
+            return True
+        return _national_holidays().is_working_day(day)
+
+    @property
+    def hours_per_day(self) -> float:
+        return sum(_hours_between(a, b) for a, b in self.sessions)
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after `start` (start itself is not counted)."""
+        day, counted = start, 0
+        while counted < n:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
+    def next_working_day(self, day: date) -> date:
+        return self.add_working_days(day, 1)
+
+    def end_of_day(self, day: date) -> datetime:
+        return datetime.combine(day, self.sessions[-1][1], VN_TZ)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant when `hours` of office time have passed after `start`."""
+        local = start.astimezone(VN_TZ)
+        remaining = timedelta(hours=hours)
+        day = local.date()
+        cursor = local
+        while True:
+            if self.is_working_day(day):
+                for opens, closes in self.sessions:
+                    begin = max(cursor, datetime.combine(day, opens, VN_TZ))
+                    end = datetime.combine(day, closes, VN_TZ)
+                    if begin >= end:
+                        continue
+                    if remaining <= end - begin:
+                        return begin + remaining
+                    remaining -= end - begin
+            day += timedelta(days=1)
+            cursor = datetime.combine(day, time(0), VN_TZ)
+
+
+def parse_budget(text: str) -> tuple[Decimal, str]:
+    """'4h' -> (4, 'h'), '0.5d' -> (0.5, 'd'); ValueError for anything else."""
+    match = _BUDGET.match(text or "")
+    if not match:
+        raise ValueError(f"thời hạn bước '{text}' không đúng dạng (ví dụ: 4h, 0.5d, 2d)")
+    return Decimal(match.group(1)), match.group(2)
+
+
+def budget_due(calendar: WorkCalendar, start: datetime, budget: str) -> datetime:
+    """When a step that became ready at `start` with this budget is due."""
+    amount, unit = parse_budget(budget)
+    hours = float(amount) * (calendar.hours_per_day if unit == "d" else 1)
+    return calendar.add_working_hours(start, hours)
+
+
+def legal_due(calendar: WorkCalendar, received_at: datetime, days: Decimal, cutoff: time) -> datetime:
+    """The legal due date: end of the N-th working day after the reception day.
+
+    A same-day procedure (N = 0) is due at the end of the reception day, or of the next working day
+    when it was received after the cut-off hour or on a day off.
+    """
+    local = received_at.astimezone(VN_TZ)
+    day = local.date()
+    if days <= 0:
+        if not calendar.is_working_day(day) or local.time() >= cutoff:
+            day = calendar.next_working_day(day)
+        return calendar.end_of_day(day)
+    whole = int(days)
+    due_day = calendar.add_working_days(day, whole)
+    due = calendar.end_of_day(due_day)
+    fraction = float(days - whole)
+    if fraction:
+        due = calendar.add_working_hours(due, fraction * calendar.hours_per_day)
+    return due
+
+
+def _hours_between(a: time, b: time) -> float:
+    return (datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() / 3600

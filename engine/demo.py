@@ -1,0 +1,76 @@
+"""Demo organisation, people and dossiers so a fresh install can be tried at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .accounts import create_user, ensure_role, ensure_unit, grant_role
+from .catalog import load_procedures
+from .dossiers import receive_dossier
+from .models import Dossier, User
+
+UNITS = [  # code, name, level, parent
+    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", None),
+    ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", None),
+    ("000.00.11.H99", "Trung tâm Phục vụ hành chính công phường Hòa Bình", "xa", None),
+]
+ROLES = [
+    ("mot_cua", "Công chức Bộ phận Một cửa"),
+    ("chuyen_vien", "Chuyên viên thụ lý"),
+    ("lanh_dao_phong", "Lãnh đạo phòng chuyên môn"),
+    ("lanh_dao", "Lãnh đạo đơn vị"),
+    ("van_thu", "Văn thư"),
+    ("thue", "Cán bộ cơ quan thuế"),
+    ("cong_an", "Cán bộ công an"),
+    ("bhxh", "Cán bộ bảo hiểm xã hội"),
+]
+USERS = [  # username, full name, [(role, unit code)]
+    ("motcua.tinh", "Nguyễn Thị Lan", [("mot_cua", "000.00.01.H99")]),
+    ("chuyenvien.vpdk", "Trần Văn Minh", [("chuyen_vien", "000.21.01.H99")]),
+    ("lanhdao.vpdk", "Lê Hoàng Nam", [("lanh_dao", "000.21.01.H99")]),
+    ("vanthu.vpdk", "Phạm Thị Hoa", [("van_thu", "000.21.01.H99")]),
+    ("motcua.hoabinh", "Đỗ Thị Mai", [("mot_cua", "000.00.11.H99")]),
+]
+SAMPLE_APPLICANTS = [
+    {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",
+     "address": "Số 12 phố Hàng Bạc, phường Hoàn Kiếm"},
+    {"name": "Vũ Thị Thu Trang", "id_number": "036190004567", "phone": "0987654321",
+     "email": "trang.vu@example.vn", "address": "Thôn Đông, xã Yên Lạc"},
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    full_name: str
+    roles: str
+
+
+def seed_demo(session: Session, now: datetime, password: str, bpmn_path: Path) -> list[DemoLogin]:
+    """Idempotent: units, roles, users, the bundled procedures and two sample dossiers."""
+    for code, name, level, parent in UNITS:
+        ensure_unit(session, code, name, level, parent)
+    for key, name in ROLES:
+        ensure_role(session, key, name)
+    logins = []
+    for username, full_name, grants in USERS:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(session, username, full_name, password, now)
+        for role, unit in grants:
+            grant_role(session, user, role, unit)
+        logins.append(DemoLogin(username, full_name, ", ".join(f"{r} @ {u}" for r, u in grants)))
+    load_procedures(session, bpmn_path, now)
+    if session.scalar(select(Dossier.id).limit(1)) is None:
+        officer = session.scalar(select(User.id).where(User.username == "motcua.tinh"))
+        for offset, applicant in enumerate(SAMPLE_APPLICANTS):
+            receive_dossier(
+                session, procedure_code="dinh-chinh-gcn", applicant=applicant, channel="direct",
+                received_at=now - timedelta(minutes=30 - offset), receiving_unit_code="000.00.01.H99",
+                actor_id=officer, now=now,
+            )
+    return logins

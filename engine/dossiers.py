@@ -1,0 +1,115 @@
+"""Dossier intake: numbering, lookup secret, legal due date, status and the start of its process."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from jsonschema import Draft202012Validator
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from . import runtime
+from .accounts import get_unit
+from .audit import record_event
+from .calendar import WorkCalendar, legal_due
+from .catalog import get_procedure
+from .clock import VN_TZ
+from .errors import NotFound, ValidationFailed
+from .forms import field_errors
+from .models import Dossier, DossierSequence, Unit
+
+CHANNELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
+SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
+APPLICANT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 255, "title": "Họ và tên"},
+        "id_number": {"type": "string", "pattern": "^[0-9]{9,12}$", "title": "Số định danh/CCCD"},
+        "phone": {"type": "string", "pattern": "^[0-9+ .-]{8,15}$", "title": "Số điện thoại"},
+        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "title": "Thư điện tử"},
+        "address": {"type": "string", "maxLength": 500, "title": "Địa chỉ"},
+    },
+}
+_APPLICANT = Draft202012Validator(APPLICANT_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    dossier_id: int
+    code: str
+    secret: str
+    status: int
+    due_at: datetime
+
+
+def receive_dossier(
+    session: Session, *, procedure_code: str, applicant: dict, channel: str, received_at: datetime,
+    receiving_unit_code: str, actor_id: int | None, now: datetime, deciding_unit_code: str | None = None,
+) -> Receipt:
+    """Receive a complete dossier: number it, compute its due date, set status 2 and start its process."""
+    errors = field_errors(_APPLICANT, applicant, prefix="applicant")
+    if channel not in CHANNELS:
+        errors.setdefault("channel", []).append(f"Kênh phải là một trong: {', '.join(CHANNELS)}.")
+    if received_at.tzinfo is None:
+        errors.setdefault("received_at", []).append("Thời điểm tiếp nhận phải có múi giờ.")
+    elif received_at > now:
+        errors.setdefault("received_at", []).append("Thời điểm tiếp nhận không thể ở tương lai.")
+    if errors:
+        raise ValidationFailed("Thông tin hồ sơ chưa hợp lệ.", errors)
+    procedure = get_procedure(session, procedure_code)
+    if procedure.active_version_id is None:
+        raise NotFound(f"Thủ tục {procedure.code} chưa có quy trình nội bộ được áp dụng.")
+    receiving = get_unit(session, receiving_unit_code)
+    if deciding_unit_code:
+        deciding_id = get_unit(session, deciding_unit_code).id
+    else:
+        deciding_id = procedure.deciding_unit_id or receiving.id
+    due_at = legal_due(WorkCalendar(), received_at, procedure.time_limit, _cutoff(procedure.cutoff_hour))
+    secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
+    dossier = Dossier(
+        code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,
+        process_version_id=procedure.active_version_id, applicant=applicant, channel=channel,
+        received_at=received_at, due_at=due_at, status=2, receiving_unit_id=receiving.id,
+        deciding_unit_id=deciding_id, secret_hash=hash_secret(secret),
+    )
+    session.add(dossier)
+    session.flush()
+    record_event(session, action="dossier_received", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 status_after=2, detail={"channel": channel, "due_at": due_at.isoformat()})
+    runtime.start_instance(session, dossier, now=now, actor_id=actor_id)
+    return Receipt(dossier.id, dossier.code, secret, dossier.status, due_at)
+
+
+def next_dossier_code(session: Session, unit: Unit, received_at: datetime) -> str:
+    """`<unit code>-<YYMMDD>-<NNNN>`: an atomic per-unit daily counter, safe under concurrent intake."""
+    day = received_at.astimezone(VN_TZ).date()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(DossierSequence).values(unit_id=unit.id, day=day, last=1)
+        .on_conflict_do_update(index_elements=["unit_id", "day"], set_={"last": DossierSequence.last + 1})
+        .returning(DossierSequence.last)
+    )
+    number = session.execute(statement).scalar_one()
+    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def get_dossier(session: Session, code: str) -> Dossier:
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ mã {code}.")
+    return dossier
+
+
+def _cutoff(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))

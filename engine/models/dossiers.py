@@ -1,0 +1,47 @@
+"""Dossier tables: one application (hồ sơ) and the per-unit daily numbering of dossier codes."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime
+from .org import Unit
+from .procedures import Procedure, ProcessVersion
+
+
+class Dossier(Base):
+    __tablename__ = "dossier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)  # mã hồ sơ
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    applicant: Mapped[dict] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(10))  # direct / online / postal
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    extended_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    status: Mapped[int] = mapped_column(SmallInteger, index=True)  # national status code 1..10
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    returned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    receiving_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    deciding_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+
+    procedure: Mapped[Procedure] = relationship()
+    process_version: Mapped[ProcessVersion] = relationship()
+    receiving_unit: Mapped[Unit] = relationship(foreign_keys=[receiving_unit_id])
+    deciding_unit: Mapped[Unit] = relationship(foreign_keys=[deciding_unit_id])
+
+
+class DossierSequence(Base):
+    """Last number handed out per unit and reception day; incremented atomically by an upsert."""
+
+    __tablename__ = "dossier_sequence"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

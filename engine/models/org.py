@@ -1,0 +1,55 @@
+"""Organisation tables: units, users, roles and who holds which role where."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    level: Mapped[str] = mapped_column(String(10), default="xa")  # bo / tinh / xa
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user")
+
+
+class Role(Base):
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "role_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    role: Mapped[Role] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")

@@ -1,0 +1,180 @@
+"""One unit of work per process instance: lock, load, advance, project work items, save."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import spiff
+from .audit import record_event
+from .calendar import WorkCalendar, budget_due
+from .catalog import VersionBundle, version_bundle
+from .clock import VN_TZ
+from .errors import Conflict, NotFound, ScriptError
+from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
+
+TERMINAL_STATUSES = {3, 8, 10}
+
+
+@dataclass
+class InstanceRun:
+    """An instance loaded for one unit of work; `finish` saves it."""
+
+    session: Session
+    instance: ProcessInstance
+    dossier: Dossier
+    bundle: VersionBundle
+    workflow: object
+    now: datetime
+    actor_id: int | None
+    completed_before: set[str] = field(default_factory=set)
+
+
+def script_engine(dossier: Dossier, now: datetime):
+    """The sandboxed engine with the helpers BPMN expressions may call."""
+    local_now = now.astimezone(VN_TZ)
+    due = dossier.due_at.astimezone(VN_TZ).isoformat() if dossier.due_at else None
+    return spiff.make_script_engine({
+        "now": lambda: local_now.isoformat(),
+        "dossier_due": lambda: due,
+        "dossier_code": lambda: dossier.code,
+    })
+
+
+def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_id: int | None) -> ProcessInstance:
+    bundle = version_bundle(session, dossier.process_version_id)
+    workflow = spiff.new_workflow(bundle.parsed, script_engine(dossier, now))
+    instance = ProcessInstance(
+        dossier_id=dossier.id, process_version_id=dossier.process_version_id, unit_id=dossier.deciding_unit_id,
+        state="", status="running", created_at=now, updated_at=now,
+    )
+    session.add(instance)
+    session.flush()
+    run = InstanceRun(session, instance, dossier, bundle, workflow, now, actor_id)
+    _advance(run, spiff.advance)
+    finish(run)
+    return instance
+
+
+def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id: int | None) -> InstanceRun:
+    """Lock the instance (FOR UPDATE on PostgreSQL; the revision check everywhere) and load it."""
+    statement = (
+        select(ProcessInstance, ProcessVersion.checksum)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .join(ProcessInstance.dossier)
+        .options(contains_eager(ProcessInstance.dossier))
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        raise NotFound(f"Không có tiến trình #{instance_id}.")
+    instance, digest = row
+    if instance.status != "running":
+        raise Conflict(f"Tiến trình của hồ sơ {instance.dossier.code} không còn chạy ({instance.status}).")
+    bundle = version_bundle(session, instance.process_version_id, digest)
+    workflow = spiff.load(instance.state, bundle.parsed, script_engine(instance.dossier, now))
+    completed, _ = spiff.reached_properties(workflow, set())
+    return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed)
+
+
+def finish(run: InstanceRun, completing: WorkItem | None = None) -> None:
+    project(run, completing)
+    save(run)
+
+
+def project(run: InstanceRun, completing: WorkItem | None = None) -> None:
+    """Bring the dossier status and the work items in line with the advanced workflow."""
+    _, reached = spiff.reached_properties(run.workflow, run.completed_before)
+    for props in reached:
+        _apply_status(run, props.get("dossier_status"))
+    _project_work_items(run, completing)
+
+
+def save(run: InstanceRun) -> None:
+    """Queue thrown messages, store the state and next timer; flush so a stale revision surfaces here."""
+    session, instance, workflow = run.session, run.instance, run.workflow
+    for event in spiff.drain_events(workflow):  # drained before dumping, or they would be stored twice
+        session.add(Message(
+            name=event["event_definition"]["name"], correlation=run.dossier.code, payload=event,
+            state="pending", attempts=0, sender_instance_id=instance.id, created_at=run.now,
+        ))
+    instance.next_timer_at = spiff.next_timer_due(workflow)
+    if spiff.is_completed(workflow):
+        instance.status = "completed"
+        instance.next_timer_at = None
+    instance.state = spiff.dump(workflow)
+    instance.updated_at = run.now
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(f"Hồ sơ {run.dossier.code} vừa được người khác cập nhật; hãy tải lại và thử lại.") from exc
+
+
+def _advance(run: InstanceRun, step, *args) -> None:
+    try:
+        step(run.workflow, *args)
+    except spiff.EngineStepError as exc:
+        raise ScriptError(f"Lỗi khi chạy quy trình của hồ sơ {run.dossier.code}: {exc.message}",
+                          element=exc.element) from exc
+
+
+def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
+    session = run.session
+    ready = spiff.ready_user_tasks(run.workflow)
+    open_items = session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == run.instance.id, WorkItem.state == "ready")
+    ).all()
+    known = {item.task_id for item in open_items}
+    ready_ids = {task.task_id for task in ready}
+    for item in open_items:
+        if item is not completing and item.task_id not in ready_ids:
+            item.state = "cancelled"
+            record_event(session, action="task_cancelled", at=run.now, actor_id=run.actor_id,
+                         dossier_id=run.dossier.id, instance_id=run.instance.id, work_item_id=item.id)
+    for task in ready:
+        if task.task_id in known:
+            continue
+        props = task.properties
+        budget = props.get("step_budget")
+        item = WorkItem(
+            instance_id=run.instance.id, dossier_id=run.dossier.id, task_id=task.task_id, bpmn_id=task.bpmn_id,
+            name=task.name, role_key=task.lane, unit_id=_unit_for(run, task.lane, props.get("unit")),
+            form=props.get("formJsonSchemaFilename"), state="ready", ready_at=run.now,
+            due_at=budget_due(WorkCalendar(), run.now, budget) if budget else None,
+        )
+        session.add(item)
+        _apply_status(run, props.get("dossier_status"))
+
+
+def _apply_status(run: InstanceRun, value: str | None) -> None:
+    if value is None:
+        return
+    dossier, status = run.dossier, int(value)
+    if status == dossier.status:
+        return
+    before = dossier.status
+    dossier.status = status
+    if status == 9 and dossier.finished_at is None:
+        dossier.finished_at = run.now
+    if status == 10:
+        dossier.returned_at = run.now
+    record_event(run.session, action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
+                 instance_id=run.instance.id, status_before=before, status_after=status)
+
+
+def _unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
+    """The unit whose role holders see a task: the lane's mapping in procedure.toml, deciding by default."""
+    where = override or run.bundle.lane_unit(lane)
+    if where == "receiving":
+        return run.dossier.receiving_unit_id
+    if where == "deciding":
+        return run.dossier.deciding_unit_id
+    unit_id = run.session.scalar(select(Unit.id).where(Unit.code == where))
+    if unit_id is None:
+        raise NotFound(f"Làn {lane} trỏ tới đơn vị {where} không tồn tại.")
+    return unit_id

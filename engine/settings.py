@@ -1,0 +1,57 @@
+"""Every setting, declared once with its default; read from MOTCUA_* variables by the entry points."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "MOTCUA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path = ROOT / "instance"
+    database_url: str = ""  # empty: a SQLite file in instance_path
+    secret_key: str = ""  # empty: a random key kept in instance_path
+    bpmn_path: Path = ROOT / "bpmn"
+    poll_interval: float = 1.0  # seconds between worker sweeps
+    session_minutes: int = 30  # idle web session lifetime
+    max_bpmn_bytes: int = 2_000_000
+    embedded_worker: bool = True  # `motcua run` also runs the worker loop
+    log_level: str = "INFO"
+    demo_password: str = field(default="motcua-demo", repr=False)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'motcua.db'}"
+
+
+def from_environ(environ: Mapping[str, str]) -> Settings:
+    """Build settings from a mapping such as os.environ; unknown MOTCUA_ names are refused."""
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX):].lower()
+        if name.startswith("test_") or name.startswith("bench_"):
+            continue  # read by the test suite and the benchmarks, not by the application
+        if name not in fields:
+            raise ValueError(f"unknown setting {key}; known: {', '.join(PREFIX + n.upper() for n in fields)}")
+        values[name] = _convert(fields[name], raw)
+    return Settings(**values)
+
+
+def _convert(f: dataclasses.Field, raw: str):
+    default = f.default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

@@ -1,0 +1,27 @@
+"""The only door to SpiffWorkflow: parsing, the sandboxed script engine, running and persistence."""
+from .parsing import BpmnError, ParsedVersion, UserTaskInfo, parse_version, parse_xml
+from .sandbox import SandboxCompileError, compile_expression, compile_script, make_script_engine
+from .workflow import (
+    EngineStepError,
+    ReadyTask,
+    advance,
+    complete_user_task,
+    drain_events,
+    dump,
+    fire_timers,
+    is_completed,
+    load,
+    new_workflow,
+    next_timer_due,
+    reached_properties,
+    ready_user_tasks,
+    task_is_ready,
+    workflow_data,
+)
+
+__all__ = [
+    "BpmnError", "EngineStepError", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
+    "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",
+    "fire_timers", "is_completed", "load", "make_script_engine", "new_workflow", "next_timer_due",
+    "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "task_is_ready", "workflow_data",
+]

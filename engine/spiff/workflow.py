@@ -1,0 +1,207 @@
+"""Run and persist SpiffWorkflow instances: create, load without the spec, advance, inspect, dump."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .parsing import ParsedVersion
+
+
+class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    """Leaves the specs out of the stored state; they come from the version's parsed, cached XML."""
+
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        del dct["spec"], dct["subprocess_specs"]
+        return dct
+
+    def from_dict(self, dct):
+        parsed: ParsedVersion = dct.pop("_parsed")
+        dct["spec"] = None
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = SpecFreeWorkflowConverter
+REGISTRY = BpmnWorkflowSerializer.configure(_config)
+SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
+
+
+class EngineStepError(Exception):
+    """A script, expression or event failed while advancing; carries the BPMN element."""
+
+    def __init__(self, message: str, element: str | None = None):
+        super().__init__(message)
+        self.message, self.element = message, element
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    properties: dict
+
+
+def new_workflow(parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+    return workflow
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """The instance state as compact JSON, without any spec."""
+    REGISTRY._encoder_mode = True
+    try:
+        dct = REGISTRY.convert(workflow)
+    finally:
+        REGISTRY._encoder_mode = False
+    dct[SERIALIZER.VERSION_KEY] = VERSION
+    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"), ensure_ascii=False)
+
+
+def load(state: str, parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
+    """Rebuild a workflow from stored state and re-attach the sandboxed script engine."""
+    dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
+    if dct.get(SERIALIZER.VERSION_KEY) != VERSION:
+        raise ValueError(f"stored state has serializer version {dct.get(SERIALIZER.VERSION_KEY)}, expected {VERSION}")
+    dct.pop(SERIALIZER.VERSION_KEY)
+    dct["_parsed"] = parsed
+    workflow = REGISTRY.restore(dct)
+    workflow.script_engine = script_engine  # never serialized: without this the default, unsafe engine runs
+    return workflow
+
+
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run engine steps (scripts, gateways, events) until only people or time can move the instance."""
+    try:
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise EngineStepError(_describe(exc), _element(exc)) from exc
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+    out = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        ts = task.task_spec
+        out.append(ReadyTask(
+            task_id=str(task.id), bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id,
+            lane=effective_lane(task), properties=dict(ts.extensions.get("properties", {})),
+        ))
+    return out
+
+
+def effective_lane(task) -> str | None:
+    """The task's lane, or the lane of the call activity that contains it."""
+    while task is not None:
+        if task.task_spec.lane is not None:
+            return task.task_spec.lane
+        parent_id = task.workflow.parent_task_id
+        task = task.workflow.top_workflow.get_task_from_id(parent_id) if parent_id is not None else None
+    return None
+
+
+def task_is_ready(workflow: BpmnWorkflow, task_id: str) -> bool:
+    task = workflow.get_task_from_id(UUID(task_id))
+    return task is not None and task.state == TaskState.READY
+
+
+def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
+    task = workflow.get_task_from_id(UUID(task_id))
+    try:
+        task.task_spec.add_data_from_form(task, data)
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise EngineStepError(_describe(exc), _element(exc)) from exc
+    advance(workflow)
+
+
+def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str], list[dict]]:
+    """Properties of non-manual nodes completed since the given task ids; returns the new id set too."""
+    done, props = set(), []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        key = str(task.id)
+        done.add(key)
+        if key in since or task.task_spec.manual:
+            continue
+        extensions = getattr(task.task_spec, "extensions", None) or {}
+        if extensions.get("properties"):
+            props.append(dict(extensions["properties"]))
+    return done, props
+
+
+def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
+    due = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        ed = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(ed, TimerEventDefinition):
+            continue
+        value = ed.details(task).value
+        if value is None:
+            continue
+        if isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition)):
+            due.append(TimerEventDefinition.get_datetime(value))
+        else:
+            due.append(datetime.fromisoformat(value))
+    return due
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    return min(pending_timers(workflow), default=None)
+
+
+def fire_timers(workflow: BpmnWorkflow) -> None:
+    try:
+        workflow.refresh_timers()
+    except SpiffWorkflowException as exc:
+        raise EngineStepError(_describe(exc), _element(exc)) from exc
+    advance(workflow)
+
+
+def drain_events(workflow: BpmnWorkflow) -> list[dict]:
+    """Thrown events nobody inside caught, removed from the workflow so they are not stored twice."""
+    return [REGISTRY.convert(event) for event in workflow.get_events()]
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return workflow.completed
+
+
+def workflow_data(workflow: BpmnWorkflow) -> dict:
+    return workflow.data
+
+
+def _element(exc: Exception) -> str | None:
+    task = getattr(exc, "task", None)
+    spec = getattr(exc, "task_spec", None) or getattr(task, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+
+
+def _describe(exc: Exception) -> str:
+    element = _element(exc)
+    text = str(exc)
+    return f"{element}: {text}" if element and element not in text else text
+
+
+__all__ = ["EngineStepError", "ReadyTask", "WorkflowException"]

@@ -1,0 +1,120 @@
+"""People's work: the inbox by role and unit, claiming, and completing a task with its form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from . import runtime, spiff
+from .accounts import holds_role
+from .audit import record_event
+from .clock import VN_TZ
+from .errors import Conflict, Forbidden, NotFound
+from .forms import validate_form
+from .models import Membership, Role, User, WorkItem
+
+
+@dataclass(frozen=True)
+class Completion:
+    work_item_id: int
+    dossier_code: str
+    status_before: int
+    status_after: int
+    verdict: str | None
+
+
+def list_work_items(session: Session, user_id: int, *, limit: int = 200) -> list[WorkItem]:
+    """Open items of the roles the user holds in each unit: unclaimed ones and those claimed by the user."""
+    statement = (
+        select(WorkItem)
+        .join(Role, Role.key == WorkItem.role_key)
+        .join(Membership, (Membership.role_id == Role.id) & (Membership.unit_id == WorkItem.unit_id))
+        .where(Membership.user_id == user_id, WorkItem.state == "ready")
+        .where((WorkItem.assignee_id.is_(None)) | (WorkItem.assignee_id == user_id))
+        .options(joinedload(WorkItem.dossier))
+        .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement).unique())
+
+
+def get_work_item(session: Session, item_id: int, user_id: int) -> WorkItem:
+    """A work item the user may see: they hold its role in its unit."""
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(f"Không có công việc #{item_id}.")
+    if not holds_role(session, user_id, item.role_key, item.unit_id):
+        raise Forbidden("Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
+    return item
+
+
+def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
+    item = _open_item(session, item_id, user_id)
+    if item.assignee_id not in (None, user_id):
+        raise Conflict(f"Công việc đã được {_name(session, item.assignee_id)} nhận xử lý.")
+    if item.assignee_id is None:
+        item.assignee_id, item.claimed_at = user_id, now
+        record_event(session, action="task_claimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
+                     instance_id=item.instance_id, work_item_id=item.id)
+        session.flush()
+    return item
+
+
+def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
+    item = _open_item(session, item_id, user_id)
+    if item.assignee_id != user_id:
+        raise Conflict("Chỉ người đang nhận công việc mới trả lại được.")
+    item.assignee_id, item.claimed_at = None, None
+    record_event(session, action="task_unclaimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id)
+    session.flush()
+    return item
+
+
+def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
+    """Validate the form, complete the user task in its instance and save everything in one flush."""
+    item = get_work_item(session, item_id, actor_id)
+    run = runtime.open_instance(session, item.instance_id, now=now, actor_id=actor_id)
+    if item.state != "ready" or not spiff.task_is_ready(run.workflow, item.task_id):
+        who = _name(session, item.completed_by_id) if item.completed_by_id else "người khác"
+        raise Conflict(f"Công việc '{item.name}' đã được {who} hoàn thành hoặc không còn chờ xử lý.")
+    if item.assignee_id not in (None, actor_id):
+        raise Conflict(f"Công việc đang được {_name(session, item.assignee_id)} xử lý.")
+    data = validate_form(run.bundle.forms.get(item.form) if item.form else None, data)
+    status_before = run.dossier.status
+    runtime._advance(run, spiff.complete_user_task, item.task_id, data)
+    item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
+    item.verdict = verdict(item.due_at, now)
+    if item.assignee_id is None:
+        item.assignee_id, item.claimed_at = actor_id, now
+    runtime.project(run, completing=item)
+    record_event(session, action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
+                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict})
+    runtime.save(run)
+    return Completion(item.id, run.dossier.code, status_before, run.dossier.status, item.verdict)
+
+
+def verdict(due_at: datetime | None, done_at: datetime) -> str | None:
+    """Phiếu kiểm soát verdict: early (before the due day), on time (by the due instant), late."""
+    if due_at is None:
+        return None
+    if done_at > due_at:
+        return "late"
+    if done_at.astimezone(VN_TZ).date() < due_at.astimezone(VN_TZ).date():
+        return "early"
+    return "on_time"
+
+
+def _open_item(session: Session, item_id: int, user_id: int) -> WorkItem:
+    item = get_work_item(session, item_id, user_id)
+    if item.state != "ready":
+        raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
+    return item
+
+
+def _name(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return user.full_name if user else "người khác"

@@ -1,0 +1,61 @@
+"""Timer sweeps: fire the timers of instances whose next timer is due, one transaction per instance."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import runtime, spiff
+from .audit import record_event
+from .db import is_postgresql, unit_of_work
+from .errors import MotcuaError
+from .models import ProcessInstance
+
+log = logging.getLogger(__name__)
+
+
+def fire_due_timers(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> int:
+    """Fire due timers; locked instances are skipped, a failing one is marked and the sweep goes on."""
+    fired, failed = 0, set()
+    while fired + len(failed) < limit:
+        try:
+            with unit_of_work(factory) as session:
+                instance_id = _claim_due(session, now, failed)
+                if instance_id is None:
+                    break
+                run = runtime.open_instance(session, instance_id, now=now, actor_id=None)
+                runtime._advance(run, spiff.fire_timers)
+                runtime.finish(run)
+                fired += 1
+        except MotcuaError as exc:
+            log.warning("timer of instance %s failed: %s", instance_id, exc.message)
+            failed.add(instance_id)
+            mark_failed(factory, instance_id, exc.message, now)
+    return fired
+
+
+def _claim_due(session: Session, now: datetime, skip: set[int]) -> int | None:
+    statement = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(1)
+    )
+    if skip:
+        statement = statement.where(ProcessInstance.id.not_in(skip))
+    if is_postgresql(session):
+        statement = statement.with_for_update(skip_locked=True)
+    return session.scalar(statement)
+
+
+def mark_failed(factory: sessionmaker[Session], instance_id: int, message: str, now: datetime) -> None:
+    """Record an instance's failure where administrators see it; it stops being swept until retried."""
+    with unit_of_work(factory) as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            return
+        instance.status, instance.error, instance.updated_at = "error", message, now
+        record_event(session, action="instance_failed", at=now, dossier_id=instance.dossier_id,
+                     instance_id=instance.id, detail={"error": message})
