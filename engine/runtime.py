@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,6 +13,7 @@ from .audit import record_event
 from .calendar import WorkCalendar, budget_due
 from .catalog import VersionBundle, version_bundle
 from .clock import VN_TZ
+from .db import is_postgresql
 from .errors import Conflict, NotFound, ScriptError
 from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
 
@@ -60,7 +61,14 @@ def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_i
 
 
 def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id: int | None) -> InstanceRun:
-    """Lock the instance (FOR UPDATE on PostgreSQL; the revision check everywhere) and load it."""
+    """Lock the instance (FOR UPDATE on PostgreSQL, the write lock on SQLite) and load it.
+
+    The revision column is checked again when the instance is saved, so a stale copy can never win.
+    """
+    if not is_postgresql(session):
+        # SQLite has no row locks: a no-op write takes the database write lock before the state is read.
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                        .values(revision=ProcessInstance.revision))
     statement = (
         select(ProcessInstance, ProcessVersion.checksum)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
@@ -109,10 +117,11 @@ def save(run: InstanceRun) -> None:
         instance.next_timer_at = None
     instance.state = spiff.dump(workflow)
     instance.updated_at = run.now
+    code = run.dossier.code
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(f"Hồ sơ {run.dossier.code} vừa được người khác cập nhật; hãy tải lại và thử lại.") from exc
+        raise Conflict(f"Hồ sơ {code} vừa được người khác cập nhật; hãy tải lại và thử lại.") from exc
 
 
 def _advance(run: InstanceRun, step, *args) -> None:

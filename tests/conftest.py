@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -31,13 +32,27 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine():
+def postgres_schema():
+    """A schema of its own for this test run, so runs sharing the database never meet."""
     if not POSTGRES_URL:
         pytest.skip("MOTCUA_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped")
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    schema = f"motcua_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def postgres_engine_for(schema: str, **kwargs):
+    return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_schema):
+    engine = postgres_engine_for(postgres_schema)
     migrate.upgrade(engine)
     yield engine
     engine.dispose()

@@ -1,6 +1,7 @@
 """The script engine every BPMN expression runs in: RestrictedPython-compiled, guarded, no imports."""
 from __future__ import annotations
 
+import ast
 import copy
 from functools import lru_cache
 
@@ -53,11 +54,20 @@ class SandboxCompileError(SyntaxError):
         self.errors = errors
 
 
+# Names that do not exist in the sandbox anyway; refusing them at load gives the designer a clear message.
+FORBIDDEN_NAMES = frozenset({
+    "open", "eval", "exec", "compile", "globals", "locals", "vars", "getattr", "setattr", "delattr",
+    "input", "breakpoint", "help", "memoryview", "type", "object", "super", "dir", "exit", "quit",
+})
+
+
 @lru_cache(maxsize=4096)
 def compile_expression(source: str):
-    result = compile_restricted_eval(source.strip(), "<bpmn expression>")
+    source = source.strip()
+    result = compile_restricted_eval(source, "<bpmn expression>")
     if result.errors:
         raise SandboxCompileError(source, tuple(result.errors))
+    _refuse_forbidden_names(source, "eval")
     return result.code
 
 
@@ -66,7 +76,25 @@ def compile_script(source: str):
     result = compile_restricted_exec(source, "<bpmn script>")
     if result.errors:
         raise SandboxCompileError(source, tuple(result.errors))
+    _refuse_forbidden_names(source, "exec")
     return result.code
+
+
+FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro"})
+
+
+def _refuse_forbidden_names(source: str, mode: str) -> None:
+    """Refuse at load what would only fail at run time: imports, missing builtins, str.format."""
+    problems = []
+    for node in ast.walk(ast.parse(source, mode=mode)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            problems.append("import is not allowed in BPMN scripts")
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            problems.append(f"'{node.id}' is not allowed in BPMN scripts")
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            problems.append(f"'.{node.attr}' is not allowed in BPMN scripts")
+    if problems:
+        raise SandboxCompileError(source, tuple(dict.fromkeys(problems)))
 
 
 class RestrictedEnvironment(TaskDataEnvironment):

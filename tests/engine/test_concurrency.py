@@ -1,0 +1,95 @@
+"""Two people completing the same task at once: exactly one wins, the other gets a typed conflict."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import complete_task, list_work_items, receive_dossier, runtime, spiff
+from engine.db import unit_of_work
+from engine.errors import Conflict
+from engine.models import Dossier, Event, WorkItem
+
+from .test_dinh_chinh_gcn import APPLICANT, receive
+
+
+def first_item(factory, user_id):
+    with unit_of_work(factory) as s:
+        return list_work_items(s, user_id)[0].id
+
+
+def test_racing_completions_one_wins_one_conflicts(factory, org, now):
+    """Real concurrent transactions (PostgreSQL: row lock; SQLite: the revision check)."""
+    receive(factory, org, now)
+    item_id = first_item(factory, org["motcua.tinh"])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt():
+        try:
+            with unit_of_work(factory) as s:
+                barrier.wait(timeout=10)
+                complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
+            outcomes.append("ok")
+        except Conflict as exc:
+            outcomes.append("conflict: " + exc.message)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "ok"], outcomes
+    with unit_of_work(factory) as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.action == "task_completed")) == 1
+        items = s.scalars(select(WorkItem).order_by(WorkItem.id)).all()
+        assert [(i.bpmn_id, i.state) for i in items] == [("ut_tiep_nhan", "completed"), ("ut_tham_dinh", "ready")]
+
+
+def test_stale_instance_is_refused_with_a_conflict(factory, org, now):
+    """B loaded the instance, then A completed the task; B's save carries a stale revision and is refused."""
+    receive(factory, org, now)
+    item_id = first_item(factory, org["motcua.tinh"])
+    session_b = factory()
+    try:
+        item_b = session_b.get(WorkItem, item_id)
+        run_b = runtime.open_instance(session_b, item_b.instance_id, now=now, actor_id=None)
+        session_b.commit()  # lets A through; B keeps its loaded copy
+        with unit_of_work(factory) as s:
+            complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
+        runtime._advance(run_b, spiff.complete_user_task, item_b.task_id, {"da_kiem_tra_thanh_phan": True})
+        with pytest.raises(Conflict):
+            runtime.finish(run_b)
+    finally:
+        session_b.rollback()
+        session_b.close()
+    with unit_of_work(factory) as s:
+        assert s.scalar(select(func.count()).select_from(WorkItem)) == 2
+
+
+@pytest.mark.postgres
+def test_concurrent_intake_numbers_dossiers_uniquely(factory, org, now):
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
+    codes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def intake():
+        for _ in range(5):
+            with unit_of_work(factory) as s:
+                barrier.wait(timeout=10) if not codes else None
+                codes.append(receive_dossier(
+                    s, procedure_code="dinh-chinh-gcn", applicant=APPLICANT, channel="direct", received_at=now,
+                    receiving_unit_code="000.00.01.H99", actor_id=org["motcua.tinh"], now=now).code)
+
+    threads = [threading.Thread(target=intake) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(codes) == 20 and len(set(codes)) == 20
+    assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 21))
+    with unit_of_work(factory) as s:
+        assert s.scalar(select(func.count()).select_from(Dossier)) == 20
