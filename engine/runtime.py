@@ -55,7 +55,7 @@ def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_i
     session.add(instance)
     session.flush()
     run = InstanceRun(session, instance, dossier, bundle, workflow, now, actor_id)
-    _advance(run, spiff.advance)
+    run_step(run, spiff.advance)
     finish(run)
     return instance
 
@@ -124,9 +124,9 @@ def save(run: InstanceRun) -> None:
         raise Conflict(f"Hồ sơ {code} vừa được người khác cập nhật; hãy tải lại và thử lại.") from exc
 
 
-def _advance(run: InstanceRun, step, *args) -> None:
+def run_step(run: InstanceRun, step, *args) -> None:
     try:
-        step(run.workflow, *args)
+        step(run.workflow, run.now, *args)
     except spiff.EngineStepError as exc:
         raise ScriptError(f"Lỗi khi chạy quy trình của hồ sơ {run.dossier.code}: {exc.message}",
                           element=exc.element) from exc

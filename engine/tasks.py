@@ -84,7 +84,7 @@ def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now
         raise Conflict(f"Công việc đang được {_name(session, item.assignee_id)} xử lý.")
     data = validate_form(run.bundle.forms.get(item.form) if item.form else None, data)
     status_before = run.dossier.status
-    runtime._advance(run, spiff.complete_user_task, item.task_id, data)
+    runtime.run_step(run, spiff.complete_user_task, item.task_id, data)
     item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
     item.verdict = verdict(item.due_at, now)
     if item.assignee_id is None:

@@ -26,7 +26,7 @@ def fire_due_timers(factory: sessionmaker[Session], now: datetime, limit: int = 
                 if instance_id is None:
                     break
                 run = runtime.open_instance(session, instance_id, now=now, actor_id=None)
-                runtime._advance(run, spiff.fire_timers)
+                runtime.run_step(run, spiff.fire_timers)
                 runtime.finish(run)
                 fired += 1
         except MotcuaError as exc:

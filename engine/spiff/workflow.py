@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -10,6 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -20,6 +23,33 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .parsing import ParsedVersion
+
+
+_NOW: ContextVar[datetime | None] = ContextVar("motcua_engine_now", default=None)
+
+
+class _EngineDatetime(datetime):
+    """SpiffWorkflow's timers read `datetime.now`; inside a unit of work that is the engine's clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        value = _NOW.get()
+        if value is None:
+            return datetime.now(tz)
+        return value.astimezone(tz) if tz is not None else value.astimezone().replace(tzinfo=None)
+
+
+timer_module.datetime = _EngineDatetime
+
+
+@contextmanager
+def engine_time(now: datetime):
+    """Arm and fire timers against `now` (tests move it; production passes the wall clock)."""
+    token = _NOW.set(now)
+    try:
+        yield
+    finally:
+        _NOW.reset(token)
 
 
 class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
@@ -93,10 +123,11 @@ def load(state: str, parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
     return workflow
 
 
-def advance(workflow: BpmnWorkflow) -> None:
+def advance(workflow: BpmnWorkflow, now: datetime) -> None:
     """Run engine steps (scripts, gateways, events) until only people or time can move the instance."""
     try:
-        workflow.do_engine_steps()
+        with engine_time(now):
+            workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise EngineStepError(_describe(exc), _element(exc)) from exc
 
@@ -127,14 +158,15 @@ def task_is_ready(workflow: BpmnWorkflow, task_id: str) -> bool:
     return task is not None and task.state == TaskState.READY
 
 
-def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
+def complete_user_task(workflow: BpmnWorkflow, now: datetime, task_id: str, data: dict) -> None:
     task = workflow.get_task_from_id(UUID(task_id))
     try:
-        task.task_spec.add_data_from_form(task, data)
-        task.run()
+        with engine_time(now):
+            task.task_spec.add_data_from_form(task, data)
+            task.run()
     except SpiffWorkflowException as exc:
         raise EngineStepError(_describe(exc), _element(exc)) from exc
-    advance(workflow)
+    advance(workflow, now)
 
 
 def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str], list[dict]]:
@@ -171,12 +203,13 @@ def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
     return min(pending_timers(workflow), default=None)
 
 
-def fire_timers(workflow: BpmnWorkflow) -> None:
+def fire_timers(workflow: BpmnWorkflow, now: datetime) -> None:
     try:
-        workflow.refresh_timers()
+        with engine_time(now):
+            workflow.refresh_timers()
     except SpiffWorkflowException as exc:
         raise EngineStepError(_describe(exc), _element(exc)) from exc
-    advance(workflow)
+    advance(workflow, now)
 
 
 def drain_events(workflow: BpmnWorkflow) -> list[dict]:

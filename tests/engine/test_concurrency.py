@@ -59,7 +59,7 @@ def test_stale_instance_is_refused_with_a_conflict(factory, org, now):
         session_b.commit()  # lets A through; B keeps its loaded copy
         with unit_of_work(factory) as s:
             complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
-        runtime._advance(run_b, spiff.complete_user_task, item_b.task_id, {"da_kiem_tra_thanh_phan": True})
+        runtime.run_step(run_b, spiff.complete_user_task, item_b.task_id, {"da_kiem_tra_thanh_phan": True})
         with pytest.raises(Conflict):
             runtime.finish(run_b)
     finally:

@@ -1,0 +1,29 @@
+"""The schema: migrations match the models, and the audit trail cannot be edited."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from engine.db import unit_of_work
+from engine.models import metadata
+
+
+def test_models_and_migrations_do_not_drift(db_engine):
+    with db_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_audit_events_cannot_be_updated_or_deleted(factory, org, now):
+    from .test_dinh_chinh_gcn import receive
+
+    receive(factory, org, now)
+    for statement in ("UPDATE event SET action = 'sua'", "DELETE FROM event"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with unit_of_work(factory) as s:
+                s.execute(text(statement))
+    with unit_of_work(factory) as s:
+        assert s.execute(text("SELECT count(*) FROM event WHERE action = 'dossier_received'")).scalar() == 1

@@ -1,0 +1,36 @@
+"""Dependency rules: the engine never imports the web layer; only engine.spiff imports SpiffWorkflow."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_linter_contracts_hold():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--config", str(ROOT / "setup.cfg")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_only_the_spiff_package_imports_spiffworkflow():
+    offenders = []
+    for path in sorted((ROOT / "engine").rglob("*.py")) + sorted((ROOT / "webapp").rglob("*.py")):
+        if (ROOT / "engine" / "spiff") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] in {"SpiffWorkflow", "RestrictedPython"} for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_every_module_says_what_it_is_for():
+    missing = [str(p.relative_to(ROOT)) for p in (ROOT / "engine").rglob("*.py")
+               if ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) is None]
+    assert missing == []
