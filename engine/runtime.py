@@ -32,6 +32,7 @@ class InstanceRun:
     now: datetime
     actor_id: int | None
     completed_before: set[str] = field(default_factory=set)
+    ready_before: set[str] = field(default_factory=set)
 
 
 def script_engine(dossier: Dossier, now: datetime):
@@ -87,7 +88,8 @@ def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id
     bundle = version_bundle(session, instance.process_version_id, digest)
     workflow = spiff.load(instance.state, bundle.parsed, script_engine(instance.dossier, now))
     completed, _ = spiff.reached_properties(workflow, set())
-    return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed)
+    ready = {task.task_id for task in spiff.ready_user_tasks(workflow)}
+    return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed, ready)
 
 
 def finish(run: InstanceRun, completing: WorkItem | None = None) -> None:
@@ -135,16 +137,18 @@ def run_step(run: InstanceRun, step, *args) -> None:
 def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
     session = run.session
     ready = spiff.ready_user_tasks(run.workflow)
-    open_items = session.scalars(
-        select(WorkItem).where(WorkItem.instance_id == run.instance.id, WorkItem.state == "ready")
-    ).all()
-    known = {item.task_id for item in open_items}
     ready_ids = {task.task_id for task in ready}
-    for item in open_items:
-        if item is not completing and item.task_id not in ready_ids:
-            item.state = "cancelled"
-            record_event(session, action="task_cancelled", at=run.now, actor_id=run.actor_id,
-                         dossier_id=run.dossier.id, instance_id=run.instance.id, work_item_id=item.id)
+    # Work items mirror the ready tasks of the state that was loaded, so only what changed is touched.
+    known = run.ready_before
+    gone = known - ready_ids - ({completing.task_id} if completing is not None else set())
+    stale = session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == run.instance.id, WorkItem.task_id.in_(gone),
+                               WorkItem.state == "ready")
+    ).all() if gone else []
+    for item in stale:
+        item.state = "cancelled"
+        record_event(session, action="task_cancelled", at=run.now, actor_id=run.actor_id,
+                     dossier_id=run.dossier.id, instance_id=run.instance.id, work_item_id=item.id)
     for task in ready:
         if task.task_id in known:
             continue

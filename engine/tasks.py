@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from . import runtime, spiff
-from .accounts import holds_role
 from .audit import record_event
 from .clock import VN_TZ
 from .errors import Conflict, Forbidden, NotFound
@@ -42,10 +41,16 @@ def list_work_items(session: Session, user_id: int, *, limit: int = 200) -> list
 
 def get_work_item(session: Session, item_id: int, user_id: int) -> WorkItem:
     """A work item the user may see: they hold its role in its unit."""
-    item = session.get(WorkItem, item_id)
-    if item is None:
+    allowed = (
+        select(Membership.id).join(Role, Membership.role_id == Role.id)
+        .where(Membership.user_id == user_id, Role.key == WorkItem.role_key, Membership.unit_id == WorkItem.unit_id)
+        .exists()
+    )
+    row = session.execute(select(WorkItem, allowed).where(WorkItem.id == item_id)).first()
+    if row is None:
         raise NotFound(f"Không có công việc #{item_id}.")
-    if not holds_role(session, user_id, item.role_key, item.unit_id):
+    item, may_act = row
+    if not may_act:
         raise Forbidden("Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
     return item
 
@@ -76,6 +81,11 @@ def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) ->
 def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
     """Validate the form, complete the user task in its instance and save everything in one flush."""
     item = get_work_item(session, item_id, actor_id)
+    with session.no_autoflush:
+        return _complete(session, item, data, actor_id, now)
+
+
+def _complete(session: Session, item: WorkItem, data: dict, actor_id: int, now: datetime) -> Completion:
     run = runtime.open_instance(session, item.instance_id, now=now, actor_id=actor_id)
     if item.state != "ready" or not spiff.task_is_ready(run.workflow, item.task_id):
         who = _name(session, item.completed_by_id) if item.completed_by_id else "người khác"
