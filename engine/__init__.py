@@ -1,5 +1,5 @@
 """motcua's engine: procedures, dossiers, tasks and timers on SQL, running BPMN through SpiffWorkflow."""
-from .accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, grant_role, roles_of
+from .accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, get_user, grant_role, roles_of
 from .audit import dossier_events, record_event
 from .catalog import get_procedure, list_procedures, load_procedures
 from .clock import VN_TZ
@@ -15,14 +15,22 @@ from .errors import (
     ScriptError,
     ValidationFailed,
 )
-from .tasks import Completion, claim_task, complete_task, get_work_item, list_work_items, unclaim_task
+from .tasks import (
+    Completion,
+    claim_task,
+    complete_task,
+    get_work_item,
+    list_work_items,
+    task_form,
+    unclaim_task,
+)
 from .timers import fire_due_timers
 
 __all__ = [
     "AuthenticationFailed", "CHANNELS", "Completion", "Conflict", "Forbidden", "InvalidProcess", "MotcuaError",
     "NotFound", "Receipt", "ScriptError", "VN_TZ", "ValidationFailed", "authenticate", "claim_task",
     "complete_task", "create_user", "dossier_events", "ensure_role", "ensure_unit", "fire_due_timers",
-    "get_dossier", "get_procedure", "get_unit", "get_work_item", "grant_role", "list_procedures",
+    "get_dossier", "get_procedure", "get_unit", "get_user", "get_work_item", "grant_role", "list_procedures",
     "list_work_items", "load_procedures", "make_engine", "make_sessionmaker", "receive_dossier", "record_event",
-    "roles_of", "unclaim_task", "unit_of_work",
+    "roles_of", "task_form", "unclaim_task", "unit_of_work",
 ]

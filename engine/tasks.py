@@ -12,7 +12,8 @@ from .audit import record_event
 from .clock import VN_TZ
 from .errors import Conflict, Forbidden, NotFound
 from .forms import validate_form
-from .models import Membership, Role, User, WorkItem
+from .catalog import version_bundle
+from .models import Membership, ProcessInstance, Role, User, WorkItem
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,18 @@ def get_work_item(session: Session, item_id: int, user_id: int) -> WorkItem:
     if not may_act:
         raise Forbidden("Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
     return item
+
+
+def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | None]:
+    """The JSON Schema and UI schema of a work item's form, from its instance's process version."""
+    version_id = session.scalar(select(ProcessInstance.process_version_id)
+                                .where(ProcessInstance.id == item.instance_id))
+    bundle = version_bundle(session, version_id)
+    if not item.form:
+        return None, None
+    spec = bundle.parsed.user_tasks.get(item.bpmn_id)
+    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+    return bundle.forms.get(item.form), bundle.forms.get(ui_name) if ui_name else None
 
 
 def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:

@@ -1,0 +1,116 @@
+"""The `motcua` command on a temporary SQLite database chosen through MOTCUA_* variables."""
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import make_engine, make_sessionmaker
+from engine.db import unit_of_work
+from engine.models import Dossier, Membership, ProcessVersion, User
+from webapp import worker
+from webapp.cli import main
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", url)
+    monkeypatch.setenv("MOTCUA_INSTANCE_PATH", str(tmp_path / "instance"))
+    assert main(["db", "upgrade"]) == 0
+    engine = make_engine(url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def count(factory, column):
+    with unit_of_work(factory) as session:
+        return session.scalar(select(func.count(column)))
+
+
+def test_db_upgrade_creates_the_instance_folder_and_schema(database, tmp_path, capsys):
+    assert (tmp_path / "instance").is_dir()
+    assert main(["db", "upgrade"]) == 0  # a second run is harmless
+    assert "Đã nâng cấp cơ sở dữ liệu" in capsys.readouterr().out
+
+
+def test_demo_prints_the_logins_and_running_it_twice_duplicates_nothing(database, capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Tên đăng nhập", "motcua.tinh", "Nguyễn Thị Lan", "chuyenvien.vpdk", "mot_cua @ 000.00.01.H99",
+                 "motcua-demo"):
+        assert text in out, text
+    counts = [count(database, c) for c in (User.id, Membership.id, Dossier.id, ProcessVersion.id)]
+    assert counts[0] == 5 and counts[2] == 2
+    assert main(["demo"]) == 0
+    assert [count(database, c) for c in (User.id, Membership.id, Dossier.id, ProcessVersion.id)] == counts
+
+
+def test_load_procedures_reports_new_then_unchanged(database, capsys):
+    assert main(["load-procedures"]) == 0
+    assert "dinh-chinh-gcn — Đính chính Giấy chứng nhận đã cấp: phiên bản 1 (mới)" in capsys.readouterr().out
+    assert main(["load-procedures"]) == 0
+    assert "phiên bản 1 (không đổi)" in capsys.readouterr().out
+
+
+def test_create_user_reads_the_password_from_stdin_and_grants_roles(database, monkeypatch, capsys):
+    main(["demo"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-moi-123\n"))
+    assert main(["create-user", "mot.cua2", "--full-name", "Trần Thị Bình", "--role", "mot_cua@000.00.01.H99",
+                 "--password-stdin"]) == 0
+    assert "Đã tạo tài khoản mot.cua2 (Trần Thị Bình)" in capsys.readouterr().out
+    with unit_of_work(database) as session:
+        from engine import authenticate, roles_of
+        user = authenticate(session, "mot.cua2", "mat-khau-moi-123")
+        assert {key for key, _ in roles_of(session, user.id)} == {"mot_cua"}
+
+
+def test_engine_errors_print_their_vietnamese_message_and_exit_1(database, monkeypatch, capsys):
+    main(["demo"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-moi-123\n"))
+    assert main(["create-user", "motcua.tinh", "--full-name", "Trùng", "--password-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "Tên đăng nhập motcua.tinh đã tồn tại." in err and "Traceback" not in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngan\n"))
+    assert main(["create-user", "nguoi.moi", "--full-name", "Mới", "--password-stdin"]) == 1
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-moi-123\n"))
+    assert main(["create-user", "nguoi.moi", "--full-name", "Mới", "--role", "mot_cua@KHONG.CO",
+                 "--password-stdin"]) == 1
+    assert "Không có đơn vị mã KHONG.CO." in capsys.readouterr().err
+    assert count(database, User.id) == 5  # the failed command saved nothing
+
+
+def test_bad_usage_exits_2_with_usage_in_vietnamese(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["create-user", "ai.do", "--role", "khong-dung-dang"])
+    assert exit_info.value.code == 2
+    assert "Cách dùng: motcua create-user" in capsys.readouterr().err
+
+
+def test_worker_once_sweeps_and_prints_the_count(database, capsys):
+    main(["demo"])
+    assert main(["worker", "--once"]) == 0
+    assert "Đã kích hoạt 0 hẹn giờ đến hạn." in capsys.readouterr().out
+
+
+def test_embedded_worker_thread_sweeps_survives_errors_and_stops(monkeypatch):
+    calls = []
+
+    def flaky_sweep(factory):
+        calls.append(factory)
+        if len(calls) == 1:
+            raise RuntimeError("cơ sở dữ liệu tạm thời không sẵn sàng")
+        return 0
+
+    monkeypatch.setattr(worker, "sweep", flaky_sweep)
+    thread, stop = worker.start_thread("factory", 0.01)
+    assert thread.daemon
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and len(calls) >= 3

@@ -1,0 +1,76 @@
+"""Officials' sign-in and sign-out, the current user of a request, and the login_required guard."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+
+from engine import AuthenticationFailed, NotFound, authenticate, get_user
+
+from .db import db_session
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def load_user() -> None:
+    """Put the signed-in, still active user on `g`; a stale session is dropped."""
+    g.user, g.user_name = None, ""
+    user_id = session.get("user_id")
+    if user_id is None or request.endpoint == "static":
+        return
+    try:
+        user = get_user(db_session(), user_id)
+    except NotFound:
+        user = None
+    if user is None or not user.is_active:
+        session.clear()
+        return
+    g.user, g.user_name = user, user.full_name  # the name as text: error pages render it after a rollback
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if g.user is None:
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("auth.login", next=target))
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next(request.args.get("next"))
+    if request.method != "POST":  # GET or HEAD
+        if g.user is not None:
+            return redirect(target)
+        return render_template("login.html", username="", error=None)
+    username = request.form.get("username", "").strip()
+    try:
+        user = authenticate(db_session(), username, request.form.get("password", ""))
+    except AuthenticationFailed as exc:
+        return render_template("login.html", username=username, error=exc.message), 401
+    session.clear()  # a fresh session on every sign-in, so nothing from before carries over
+    session["user_id"] = user.id
+    session.permanent = True
+    flash(f"Xin chào {user.full_name}.", "success")
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else (other hosts, schemes, `//host`) goes to the inbox."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("inbox.index")

@@ -1,0 +1,227 @@
+"""The `motcua` command: database, procedures, users, demo data, web server and timer worker."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine import (
+    MotcuaError,
+    ValidationFailed,
+    create_user,
+    get_procedure,
+    grant_role,
+    load_procedures,
+    make_engine,
+    make_sessionmaker,
+    unit_of_work,
+)
+from engine import clock, demo, migrate
+from engine.settings import Settings, from_environ
+
+from . import worker
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="Cách dùng: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own headings and error prefix in Vietnamese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "đối số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {message}\n")
+
+
+def _role(text: str) -> tuple[str, str]:
+    role, sep, unit = text.partition("@")
+    if not sep or not role or not unit:
+        raise argparse.ArgumentTypeError(f"'{text}' phải có dạng VAI_TRÒ@MÃ_ĐƠN_VỊ, ví dụ mot_cua@000.00.01.H99")
+    return role, unit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="motcua", description="motcua — Một cửa điện tử: quản trị và chạy hệ thống. "
+                     "Cấu hình đọc từ các biến môi trường MOTCUA_*.")
+    commands = parser.add_subparsers(title="lệnh", metavar="LỆNH", dest="command", required=True)
+    db = commands.add_parser("db", help="quản lý lược đồ cơ sở dữ liệu", description="Quản lý lược đồ cơ sở dữ liệu.")
+    db_commands = db.add_subparsers(title="lệnh", metavar="LỆNH", dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="nâng cấp cơ sở dữ liệu lên phiên bản lược đồ mới nhất",
+                           description="Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic) lên phiên bản mới nhất."
+                           ).set_defaults(handler=cmd_db_upgrade)
+    commands.add_parser("load-procedures", help="nạp các thủ tục trong thư mục bpmn/",
+                        description="Nạp quy trình, biểu mẫu của mọi thủ tục trong thư mục bpmn/; thủ tục có thay "
+                        "đổi thành phiên bản mới được áp dụng.").set_defaults(handler=cmd_load_procedures)
+    user = commands.add_parser("create-user", help="tạo tài khoản cán bộ", description="Tạo tài khoản cán bộ; "
+                               "mật khẩu được hỏi khi chạy (không ghi trên dòng lệnh).")
+    user.add_argument("username", metavar="TÊN_ĐĂNG_NHẬP", help="tên đăng nhập (chữ, số, dấu chấm, gạch dưới)")
+    user.add_argument("--full-name", required=True, metavar="HỌ_TÊN", help="họ và tên đầy đủ, có dấu")
+    user.add_argument("--role", action="append", type=_role, default=[], metavar="VAI_TRÒ@MÃ_ĐƠN_VỊ",
+                      help="giao vai trò tại đơn vị, ví dụ mot_cua@000.00.01.H99 (dùng lại để giao nhiều vai trò)")
+    user.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của đầu vào chuẩn")
+    user.set_defaults(handler=cmd_create_user)
+    commands.add_parser("demo", help="tạo dữ liệu trình diễn (đơn vị, cán bộ, hồ sơ mẫu)",
+                        description="Tạo đơn vị, vai trò, tài khoản và hồ sơ mẫu để dùng thử; chạy lại không tạo "
+                        "trùng.").set_defaults(handler=cmd_demo)
+    run = commands.add_parser("run", help="chạy máy chủ web", description="Chạy máy chủ web; khi "
+                              "MOTCUA_EMBEDDED_WORKER bật, xử lý hẹn giờ chạy cùng tiến trình.")
+    run.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định: %(default)s)")
+    run.add_argument("--port", type=int, default=5000, help="cổng lắng nghe (mặc định: %(default)s)")
+    run.set_defaults(handler=cmd_run)
+    work = commands.add_parser("worker", help="chạy tiến trình xử lý hẹn giờ",
+                               description="Định kỳ kích hoạt các hẹn giờ đến hạn của hồ sơ (thời hạn xử lý).")
+    work.add_argument("--once", action="store_true", help="quét một lần, in số hẹn giờ đã kích hoạt rồi thoát")
+    work.set_defaults(handler=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status (argparse exits with 2 on bad usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = from_environ(os.environ)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if logging.getLogger().level > logging.DEBUG:
+            logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
+    except ValueError as exc:
+        print(f"Cấu hình không hợp lệ: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return args.handler(settings, args) or 0
+    except MotcuaError as exc:
+        print(exc.message, file=sys.stderr)
+        for field, messages in getattr(exc, "errors", {}).items() if isinstance(exc, ValidationFailed) else ():
+            print(f"  {field}: {' '.join(messages)}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"Lỗi cơ sở dữ liệu: {detail}\nHãy kiểm tra MOTCUA_DATABASE_URL và chạy 'motcua db upgrade'.",
+              file=sys.stderr)
+        return 1
+
+
+@contextmanager
+def _database(settings: Settings):
+    """The settings' database engine for one command, disposed of afterwards."""
+    settings.instance_path.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
+    engine = make_engine(settings.effective_database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _unit_of_work(settings: Settings):
+    with _database(settings) as engine, unit_of_work(make_sessionmaker(engine)) as session:
+        yield session
+
+
+def cmd_db_upgrade(settings: Settings, _args) -> int:
+    with _database(settings) as engine:
+        migrate.upgrade(engine)
+        print(f"Đã nâng cấp cơ sở dữ liệu lên phiên bản {migrate.current_revision(engine)}.")
+    return 0
+
+
+def cmd_load_procedures(settings: Settings, _args) -> int:
+    with _unit_of_work(settings) as session:
+        results = load_procedures(session, settings.bpmn_path, clock.now(), max_bytes=settings.max_bpmn_bytes)
+        for result in results:
+            name = get_procedure(session, result.slug).name
+            state = "mới" if result.created else "không đổi"
+            print(f"{result.slug} — {name}: phiên bản {result.version} ({state})")
+    if not results:
+        print(f"Không có thủ tục nào trong {settings.bpmn_path}.")
+    return 0
+
+
+def cmd_create_user(settings: Settings, args) -> int:
+    password = _read_password(args.password_stdin)
+    if password is None:
+        print("Hai lần nhập mật khẩu không khớp.", file=sys.stderr)
+        return 1
+    with _unit_of_work(settings) as session:
+        user = create_user(session, args.username, args.full_name, password, clock.now())
+        for role, unit in args.role:
+            grant_role(session, user, role, unit)
+    roles = ", ".join(f"{role} @ {unit}" for role, unit in args.role) or "chưa có vai trò"
+    print(f"Đã tạo tài khoản {args.username} ({args.full_name}); vai trò: {roles}.")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mật khẩu: ")
+    return first if getpass.getpass("Nhập lại mật khẩu: ") == first else None
+
+
+def cmd_demo(settings: Settings, _args) -> int:
+    with _unit_of_work(settings) as session:
+        logins = demo.seed_demo(session, clock.now(), settings.demo_password, settings.bpmn_path)
+    rows = [("Tên đăng nhập", "Họ và tên", "Vai trò @ đơn vị")]
+    rows += [(login.username, login.full_name, login.roles) for login in logins]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    print("Tài khoản trình diễn:")
+    for number, row in enumerate(rows):
+        print(f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+        if number == 0:
+            print(f"  {'-' * widths[0]}  {'-' * widths[1]}  {'-' * len(row[2])}")
+    print(f"Mật khẩu chung của các tài khoản trình diễn: {settings.demo_password}")
+    return 0
+
+
+def cmd_run(settings: Settings, args) -> int:
+    from . import create_app
+
+    app = create_app(settings)
+    embedded = worker.start_thread(app.extensions["motcua"], settings.poll_interval) \
+        if settings.embedded_worker else None
+    _interrupt_on_sigterm()
+    try:
+        app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    finally:
+        if embedded is not None:
+            thread, stop = embedded
+            stop.set()
+            thread.join(timeout=settings.poll_interval + 30)
+    return 0
+
+
+def cmd_worker(settings: Settings, args) -> int:
+    with _database(settings) as engine:
+        factory = make_sessionmaker(engine)
+        if args.once:
+            print(f"Đã kích hoạt {worker.sweep(factory)} hẹn giờ đến hạn.")
+            return 0
+        print(f"Đang xử lý hẹn giờ (quét mỗi {settings.poll_interval:g} giây); nhấn Ctrl+C để dừng.")
+        _interrupt_on_sigterm()
+        try:
+            worker.run_loop(factory, settings.poll_interval, threading.Event())
+        except KeyboardInterrupt:
+            print("Đã dừng xử lý hẹn giờ.")
+    return 0
+
+
+def _interrupt_on_sigterm() -> None:
+    """Stop on SIGTERM as on Ctrl+C, so the open unit of work rolls back and threads are joined."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -1,0 +1,99 @@
+"""The one place mapping engine and HTTP errors to a status code and a Vietnamese error page."""
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    AuthenticationFailed,
+    Conflict,
+    Forbidden,
+    InvalidProcess,
+    MotcuaError,
+    NotFound,
+    ValidationFailed,
+)
+
+from .db import discard
+
+STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    ValidationFailed: 422,
+    AuthenticationFailed: 401,
+    InvalidProcess: 422,
+}
+TITLES = {
+    400: "Yêu cầu không thực hiện được",
+    401: "Chưa xác thực",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Thao tác không được hỗ trợ",
+    409: "Dữ liệu đã thay đổi",
+    413: "Dữ liệu gửi lên quá lớn",
+    422: "Dữ liệu không hợp lệ",
+    500: "Lỗi hệ thống",
+}
+HTTP_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Bạn cần đăng nhập để tiếp tục.",
+    403: "Bạn không có quyền truy cập trang này.",
+    404: "Không tìm thấy trang bạn yêu cầu.",
+    405: "Trang này không hỗ trợ thao tác bạn vừa thực hiện.",
+    413: "Dữ liệu gửi lên vượt quá dung lượng cho phép.",
+}
+CSRF_MESSAGE = ("Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
+                "Hãy tải lại trang rồi thực hiện lại thao tác.")
+UNEXPECTED_MESSAGE = ("Đã xảy ra lỗi ngoài dự kiến. Sự cố đã được ghi lại; "
+                      "vui lòng thử lại sau hoặc báo cho quản trị hệ thống.")
+
+
+def status_of(error: MotcuaError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(MotcuaError, _engine_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def error_page(status: int, message: str, field_errors: dict | None = None):
+    """The Vietnamese error page; falls back to plain text if even the template cannot render."""
+    discard()
+    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    try:
+        body = render_template("error.html", status=status, title=title, message=message,
+                               field_errors=field_errors or {})
+    except Exception:
+        current_app.logger.exception("error page could not be rendered")
+        body = f"{status} {title}: {message}"
+    return body, status
+
+
+def _engine_error(error: MotcuaError):
+    return error_page(status_of(error), error.message, getattr(error, "errors", None))
+
+
+def _csrf_error(_error: CSRFError):
+    return error_page(400, CSRF_MESSAGE)
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code >= 500:
+        current_app.logger.error("server error", exc_info=getattr(error, "original_exception", None) or error)
+        return error_page(error.code, UNEXPECTED_MESSAGE)
+    return error_page(error.code, HTTP_MESSAGES.get(error.code, HTTP_MESSAGES[400]))
+
+
+def _unexpected(error: Exception):
+    current_app.logger.exception("unexpected error: %s", error)
+    return error_page(500, UNEXPECTED_MESSAGE)
