@@ -18,6 +18,7 @@ from .errors import Conflict, NotFound, ScriptError
 from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
 
 TERMINAL_STATUSES = {3, 8, 10}
+DEFAULT_CALENDAR = WorkCalendar()
 
 
 @dataclass
@@ -158,7 +159,7 @@ def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
             instance_id=run.instance.id, dossier_id=run.dossier.id, task_id=task.task_id, bpmn_id=task.bpmn_id,
             name=task.name, role_key=task.lane, unit_id=_unit_for(run, task.lane, props.get("unit")),
             form=props.get("formJsonSchemaFilename"), state="ready", ready_at=run.now,
-            due_at=budget_due(WorkCalendar(), run.now, budget) if budget else None,
+            due_at=budget_due(DEFAULT_CALENDAR, run.now, budget) if budget else None,
         )
         session.add(item)
         _apply_status(run, props.get("dossier_status"))
