@@ -21,6 +21,14 @@ class Settings:
     max_bpmn_bytes: int = 2_000_000
     embedded_worker: bool = True  # `motcua run` also runs the worker loop
     log_level: str = "INFO"
+    smtp_host: str = ""  # empty: e-mail notifications stay pending in the outbox
+    smtp_port: int = 25
+    smtp_sender: str = "motcua@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    sms_adapter: str = ""  # empty: SMS notifications stay pending; "log" writes them to the log
+    notification_max_attempts: int = 5
     demo_password: str = field(default="motcua-demo", repr=False)
 
     @property

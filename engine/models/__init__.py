@@ -3,12 +3,13 @@ from .audit import Event
 from .base import Base, UTCDateTime
 from .dossiers import Dossier, DossierSequence
 from .instances import Message, ProcessInstance, WorkItem
-from .org import Membership, Role, Unit, User
+from .notifications import Notification
+from .org import CalendarDay, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
 
 metadata = Base.metadata
 
 __all__ = [
-    "Base", "Dossier", "DossierSequence", "Event", "Membership", "Message", "ProcessInstance",
+    "Base", "CalendarDay", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
 ]

@@ -30,6 +30,9 @@ class Dossier(Base):
     receiving_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     deciding_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)  # requests during processing (Mẫu 02)
+    paused_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # clock stopped since
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)  # apology letters (Mẫu 04)
 
     procedure: Mapped[Procedure] = relationship()
     process_version: Mapped[ProcessVersion] = relationship()

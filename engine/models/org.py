@@ -1,10 +1,10 @@
 """Organisation tables: units, users, roles and who holds which role where."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -18,6 +18,21 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(255))
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
     level: Mapped[str] = mapped_column(String(10), default="xa")  # bo / tinh / xa
+    saturday_morning: Mapped[bool] = mapped_column(Boolean, default=False)  # receives on Saturday mornings
+    office_hours: Mapped[str] = mapped_column(String(60), default="07:30-11:30,13:30-17:00")
+
+
+class CalendarDay(Base):
+    """A unit's exception to the national calendar: an extra day off or a swapped working day."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (UniqueConstraint("unit_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    day: Mapped[date] = mapped_column(Date)
+    working: Mapped[bool] = mapped_column(Boolean)  # False: day off; True: working day (e.g. make-up Saturday)
+    note: Mapped[str] = mapped_column(String(255), default="")
 
 
 class User(Base):
