@@ -22,11 +22,17 @@ def _national_holidays() -> holidays.HolidayBase:
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """A unit's calendar: national holidays and substituted days, plus the unit's own overrides."""
+    """A unit's calendar: national holidays and substituted days, plus the unit's own overrides.
+
+    Legal deadlines count whole working days (Monday–Friday, make-up days included, holidays and the
+    unit's extra days off excluded). A unit that receives on Saturday mornings has office hours then,
+    which step budgets in hours use, but a Saturday never counts as a legal working day.
+    """
 
     sessions: tuple[tuple[time, time], ...] = DEFAULT_SESSIONS
     extra_days_off: frozenset[date] = field(default_factory=frozenset)
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
+    saturday_morning: bool = False
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_days_off:
@@ -34,6 +40,15 @@ class WorkCalendar:
         if day in self.extra_working_days:
             return True
         return _national_holidays().is_working_day(day)
+
+    def sessions_on(self, day: date) -> tuple[tuple[time, time], ...]:
+        """Office hours on a given day: none on days off, mornings only on a receiving Saturday."""
+        if self.is_working_day(day):
+            return self.sessions
+        if self.saturday_morning and day.weekday() == 5 and day not in self.extra_days_off \
+                and day not in _national_holidays():
+            return tuple(s for s in self.sessions if s[1] <= time(12, 0))[:1]
+        return ()
 
     @property
     def hours_per_day(self) -> float:
@@ -61,17 +76,61 @@ class WorkCalendar:
         day = local.date()
         cursor = local
         while True:
-            if self.is_working_day(day):
-                for opens, closes in self.sessions:
-                    begin = max(cursor, datetime.combine(day, opens, VN_TZ))
-                    end = datetime.combine(day, closes, VN_TZ)
-                    if begin >= end:
-                        continue
-                    if remaining <= end - begin:
-                        return begin + remaining
-                    remaining -= end - begin
+            for opens, closes in self.sessions_on(day):
+                begin = max(cursor, datetime.combine(day, opens, VN_TZ))
+                end = datetime.combine(day, closes, VN_TZ)
+                if begin >= end:
+                    continue
+                if remaining <= end - begin:
+                    return begin + remaining
+                remaining -= end - begin
             day += timedelta(days=1)
             cursor = datetime.combine(day, time(0), VN_TZ)
+
+    def working_time_between(self, start: datetime, end: datetime,
+                             pauses: list[tuple[datetime, datetime]] = ()) -> timedelta:
+        """Office time from `start` to `end`, net of pauses (e.g. waiting for the citizen's supplement)."""
+        total = self._office_time(start, end)
+        for pause_start, pause_end in pauses:
+            lo, hi = max(start, pause_start), min(end, pause_end)
+            if lo < hi:
+                total -= self._office_time(lo, hi)
+        return total
+
+    def remaining(self, now: datetime, due: datetime) -> timedelta:
+        """Office time left until `due`; negative office time once it has passed."""
+        return self._office_time(now, due) if due >= now else -self._office_time(due, now)
+
+    def _office_time(self, start: datetime, end: datetime) -> timedelta:
+        total = timedelta()
+        if end <= start:
+            return total
+        start, end = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
+        day = start.date()
+        while day <= end.date():
+            for opens, closes in self.sessions_on(day):
+                lo = max(start, datetime.combine(day, opens, VN_TZ))
+                hi = min(end, datetime.combine(day, closes, VN_TZ))
+                if lo < hi:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total
+
+
+def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """'07:30-11:30,13:30-17:00' -> sessions; ValueError when malformed or out of order."""
+    sessions = []
+    for part in (text or "").split(","):
+        try:
+            a, b = (time.fromisoformat(x.strip()) for x in part.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"giờ làm việc '{text}' không đúng dạng HH:MM-HH:MM,HH:MM-HH:MM") from exc
+        if a >= b or (sessions and a < sessions[-1][1]):
+            raise ValueError(f"giờ làm việc '{text}' không theo thứ tự thời gian")
+        sessions.append((a, b))
+    if not sessions:
+        raise ValueError("chưa khai báo giờ làm việc")
+    return tuple(sessions)
 
 
 def parse_budget(text: str) -> tuple[Decimal, str]:

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from . import runtime
 from .accounts import get_unit
 from .audit import record_event
-from .calendar import WorkCalendar, legal_due
+from .calendar import legal_due
 from .catalog import get_procedure
 from .clock import VN_TZ
 from .errors import NotFound, ValidationFailed
 from .forms import field_errors
 from .models import Dossier, DossierSequence, Unit
+from .unit_calendars import unit_calendar
 
 CHANNELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
@@ -70,7 +71,8 @@ def receive_dossier(
         deciding_id = get_unit(session, deciding_unit_code).id
     else:
         deciding_id = procedure.deciding_unit_id or receiving.id
-    due_at = legal_due(WorkCalendar(), received_at, procedure.time_limit, _cutoff(procedure.cutoff_hour))
+    due_at = legal_due(unit_calendar(session, deciding_id), received_at, procedure.time_limit,
+                       _cutoff(procedure.cutoff_hour))
     secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,

@@ -10,15 +10,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import spiff
 from .audit import record_event
-from .calendar import WorkCalendar, budget_due
+from .calendar import budget_due
 from .catalog import VersionBundle, version_bundle
 from .clock import VN_TZ
 from .db import is_postgresql
 from .errors import Conflict, NotFound, ScriptError
 from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
+from .unit_calendars import unit_calendar
 
 TERMINAL_STATUSES = {3, 8, 10}
-DEFAULT_CALENDAR = WorkCalendar()
 
 
 @dataclass
@@ -155,11 +155,12 @@ def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
             continue
         props = task.properties
         budget = props.get("step_budget")
+        unit_id = _unit_for(run, task.lane, props.get("unit"))
         item = WorkItem(
             instance_id=run.instance.id, dossier_id=run.dossier.id, task_id=task.task_id, bpmn_id=task.bpmn_id,
-            name=task.name, role_key=task.lane, unit_id=_unit_for(run, task.lane, props.get("unit")),
-            form=props.get("formJsonSchemaFilename"), state="ready", ready_at=run.now,
-            due_at=budget_due(DEFAULT_CALENDAR, run.now, budget) if budget else None,
+            name=task.name, role_key=task.lane, unit_id=unit_id, form=props.get("formJsonSchemaFilename"),
+            state="ready", ready_at=run.now,
+            due_at=budget_due(unit_calendar(session, unit_id), run.now, budget) if budget else None,
         )
         session.add(item)
         _apply_status(run, props.get("dossier_status"))

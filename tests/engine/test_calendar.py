@@ -51,3 +51,44 @@ def test_step_budget_counts_office_hours_only():
 def test_budget_that_does_not_parse_is_refused(text):
     with pytest.raises(ValueError):
         parse_budget(text)
+
+
+def test_unit_overrides_extra_day_off_and_make_up_saturday():
+    cal = WorkCalendar(extra_days_off=frozenset({date(2026, 3, 3)}), extra_working_days=frozenset({date(2026, 3, 7)}))
+    # Monday 2 March + 2 working days: Tuesday 3 is off for this unit, Saturday 7 is a make-up day
+    assert cal.add_working_days(date(2026, 3, 2), 2) == date(2026, 3, 5)
+    assert cal.add_working_days(date(2026, 3, 5), 2) == date(2026, 3, 7)
+
+
+def test_saturday_morning_adds_office_hours_but_no_legal_day():
+    cal = WorkCalendar(saturday_morning=True)
+    friday_late = datetime(2026, 3, 6, 16, 0, tzinfo=VN_TZ)
+    assert budget_due(cal, friday_late, "3h") == datetime(2026, 3, 7, 9, 30, tzinfo=VN_TZ)
+    assert cal.add_working_days(date(2026, 3, 6), 1) == date(2026, 3, 9)
+    assert not cal.sessions_on(date(2025, 2, 1))  # a Saturday that is a Tết holiday stays closed
+
+
+def test_office_hours_per_unit():
+    from engine.calendar import parse_office_hours
+
+    cal = WorkCalendar(sessions=parse_office_hours("08:00-12:00,13:00-17:00"))
+    assert cal.hours_per_day == 8
+    assert budget_due(cal, datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ), "0.5d") == datetime(2026, 3, 2, 12, 0,
+                                                                                         tzinfo=VN_TZ)
+    for bad in ("8-12", "13:00-12:00", "08:00-12:00,11:00-17:00", ""):
+        with pytest.raises(ValueError):
+            parse_office_hours(bad)
+
+
+def test_working_time_elapsed_is_net_of_pauses_and_nights():
+    monday_9 = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    wednesday_9 = datetime(2026, 3, 4, 9, 0, tzinfo=VN_TZ)
+    assert CAL.working_time_between(monday_9, wednesday_9).total_seconds() == 2 * 7.5 * 3600
+    pause = (datetime(2026, 3, 2, 13, 30, tzinfo=VN_TZ), datetime(2026, 3, 3, 11, 30, tzinfo=VN_TZ))
+    assert CAL.working_time_between(monday_9, wednesday_9, [pause]).total_seconds() == (2 * 7.5 - 7.5) * 3600
+
+
+def test_remaining_working_time_turns_negative_when_late():
+    due = datetime(2026, 3, 2, 17, 0, tzinfo=VN_TZ)
+    assert CAL.remaining(datetime(2026, 3, 2, 16, 0, tzinfo=VN_TZ), due).total_seconds() == 3600
+    assert CAL.remaining(datetime(2026, 3, 3, 8, 30, tzinfo=VN_TZ), due).total_seconds() == -3600
