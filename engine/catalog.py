@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import spiff
+from .bpmn_helpers import probe_helpers
+from .budgets import budget_report
 from .calendar import parse_budget
 from .errors import InvalidProcess, NotFound
 from .models import Procedure, ProcessVersion, Unit
@@ -80,6 +82,15 @@ def validate_version(meta: dict, files: dict[str, str], forms: dict[str, dict],
             _check_form_schema(name, document)
     for info in parsed.user_tasks.values():
         _check_user_task(info, forms)
+    for element, problem in spiff.timer_problems(parsed, probe_helpers()):
+        raise InvalidProcess(f"phần tử {element}: {problem}", element=element)
+    report = budget_report(parsed, Decimal(str(meta["time_limit"])))
+    if not report.fits:
+        raise InvalidProcess(
+            f"tổng thời hạn các bước trên đường dài nhất ({' → '.join(report.worst_path)}) là "
+            f"{report.worst_days} ngày làm việc, vượt thời hạn luật định {report.limit_days} ngày",
+            element=report.worst_path[-1] if report.worst_path else None,
+        )
     return parsed, used
 
 

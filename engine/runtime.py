@@ -11,8 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import spiff
 from .audit import record_event
 from .calendar import budget_due
+from .bpmn_helpers import helpers_for
 from .catalog import VersionBundle, version_bundle
-from .clock import VN_TZ
 from .db import is_postgresql
 from .errors import Conflict, NotFound, ScriptError
 from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
@@ -36,20 +36,17 @@ class InstanceRun:
     ready_before: set[str] = field(default_factory=set)
 
 
-def script_engine(dossier: Dossier, now: datetime):
-    """The sandboxed engine with the helpers BPMN expressions may call."""
-    local_now = now.astimezone(VN_TZ)
-    due = dossier.due_at.astimezone(VN_TZ).isoformat() if dossier.due_at else None
-    return spiff.make_script_engine({
-        "now": lambda: local_now.isoformat(),
-        "dossier_due": lambda: due,
-        "dossier_code": lambda: dossier.code,
-    })
+def script_engine(session: Session, dossier: Dossier, now: datetime):
+    """The sandboxed engine with the helpers BPMN expressions may call, on the deciding unit's calendar."""
+    def calendar_of():
+        return unit_calendar(session, dossier.deciding_unit_id)
+
+    return spiff.make_script_engine(helpers_for(calendar_of, now, dossier.due_at, dossier.code, dossier.status))
 
 
 def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_id: int | None) -> ProcessInstance:
     bundle = version_bundle(session, dossier.process_version_id)
-    workflow = spiff.new_workflow(bundle.parsed, script_engine(dossier, now))
+    workflow = spiff.new_workflow(bundle.parsed, script_engine(session, dossier, now))
     instance = ProcessInstance(
         dossier_id=dossier.id, process_version_id=dossier.process_version_id, unit_id=dossier.deciding_unit_id,
         state="", status="running", created_at=now, updated_at=now,
@@ -87,7 +84,7 @@ def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id
     if instance.status != "running":
         raise Conflict(f"Tiến trình của hồ sơ {instance.dossier.code} không còn chạy ({instance.status}).")
     bundle = version_bundle(session, instance.process_version_id, digest)
-    workflow = spiff.load(instance.state, bundle.parsed, script_engine(instance.dossier, now))
+    workflow = spiff.load(instance.state, bundle.parsed, script_engine(session, instance.dossier, now))
     completed, _ = spiff.reached_properties(workflow, set())
     ready = {task.task_id for task in spiff.ready_user_tasks(workflow)}
     return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed, ready)
@@ -114,7 +111,11 @@ def save(run: InstanceRun) -> None:
             name=event["event_definition"]["name"], correlation=run.dossier.code, payload=event,
             state="pending", attempts=0, sender_instance_id=instance.id, created_at=run.now,
         ))
-    instance.next_timer_at = spiff.next_timer_due(workflow)
+    try:
+        instance.next_timer_at = spiff.next_timer_due(workflow)
+    except spiff.EngineStepError as exc:
+        raise ScriptError(f"Lỗi hẹn giờ trong quy trình của hồ sơ {run.dossier.code}: {exc.message}",
+                          element=exc.element) from exc
     if spiff.is_completed(workflow):
         instance.status = "completed"
         instance.next_timer_at = None

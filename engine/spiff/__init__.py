@@ -1,5 +1,15 @@
 """The only door to SpiffWorkflow: parsing, the sandboxed script engine, running and persistence."""
-from .parsing import BpmnError, ParsedVersion, UserTaskInfo, parse_version, parse_xml
+from .parsing import (
+    BpmnError,
+    ParsedVersion,
+    UserTaskInfo,
+    normal_successors,
+    parse_version,
+    parse_xml,
+    start_node,
+    step_properties,
+)
+from .timers import timer_problems
 from .sandbox import SandboxCompileError, compile_expression, compile_script, make_script_engine
 from .workflow import (
     EngineStepError,
@@ -22,6 +32,6 @@ from .workflow import (
 __all__ = [
     "BpmnError", "EngineStepError", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
     "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",
-    "fire_timers", "is_completed", "load", "make_script_engine", "new_workflow", "next_timer_due",
-    "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "task_is_ready", "workflow_data",
+    "fire_timers", "is_completed", "normal_successors", "start_node", "step_properties", "load", "make_script_engine", "new_workflow", "next_timer_due",
+    "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "task_is_ready", "timer_problems", "workflow_data",
 ]

@@ -118,3 +118,23 @@ def _check_expressions(ts, proc) -> None:
                 f"phần tử {ts.bpmn_id} ({proc.name}): {kind} không được phép trong hộp cát: {exc}",
                 element=ts.bpmn_id,
             ) from exc
+
+
+def step_properties(parsed: ParsedVersion) -> dict[str, dict]:
+    """spiffworkflow:properties of every flow node of the top process, by BPMN id."""
+    out = {}
+    for ts in parsed.spec.task_specs.values():
+        props = (getattr(ts, "extensions", None) or {}).get("properties")
+        if props and getattr(ts, "bpmn_id", None):
+            out[ts.bpmn_id] = dict(props)
+    return out
+
+
+def start_node(parsed: ParsedVersion) -> str:
+    return parsed.spec.start.name
+
+
+def normal_successors(parsed: ParsedVersion, name: str) -> list[str]:
+    """Next nodes on the normal flow: boundary events (exception paths) are left out."""
+    ts = parsed.spec.task_specs[name]
+    return [o.name for o in ts.outputs if type(o).__name__ != "BoundaryEvent"]

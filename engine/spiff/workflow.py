@@ -203,6 +203,9 @@ def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
         value = ed.details(task).value
         if value is None:
             continue
+        if isinstance(ed, TimeDateEventDefinition) and datetime.fromisoformat(value).tzinfo is None:
+            raise EngineStepError(f"{task.task_spec.bpmn_id}: thời điểm hẹn giờ '{value}' thiếu múi giờ",
+                                  task.task_spec.bpmn_id)
         if isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition)):
             due.append(TimerEventDefinition.get_datetime(value))
         else:
