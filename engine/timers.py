@@ -11,7 +11,7 @@ from . import runtime, spiff
 from .audit import record_event
 from .db import is_postgresql, unit_of_work
 from .errors import MotcuaError
-from .models import ProcessInstance
+from .models import Dossier, ProcessInstance
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,16 @@ def fire_due_timers(factory: sessionmaker[Session], now: datetime, limit: int = 
 def _claim_due(session: Session, now: datetime, skip: set[int]) -> int | None:
     statement = (
         select(ProcessInstance.id)
+        .join(Dossier, Dossier.id == ProcessInstance.dossier_id)
         .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+        .where(Dossier.paused_at.is_(None))  # the clock is stopped while the citizen supplements
         .order_by(ProcessInstance.next_timer_at)
         .limit(1)
     )
     if skip:
         statement = statement.where(ProcessInstance.id.not_in(skip))
     if is_postgresql(session):
-        statement = statement.with_for_update(skip_locked=True)
+        statement = statement.with_for_update(skip_locked=True, of=ProcessInstance)
     return session.scalar(statement)
 
 

@@ -25,6 +25,7 @@ from .workflow import (
     next_timer_due,
     reached_properties,
     ready_user_tasks,
+    shift_timers,
     task_is_ready,
     workflow_data,
 )
@@ -33,5 +34,5 @@ __all__ = [
     "BpmnError", "EngineStepError", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
     "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",
     "fire_timers", "is_completed", "normal_successors", "start_node", "step_properties", "load", "make_script_engine", "new_workflow", "next_timer_due",
-    "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "task_is_ready", "timer_problems", "workflow_data",
+    "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "shift_timers", "task_is_ready", "timer_problems", "workflow_data",
 ]

@@ -213,6 +213,19 @@ def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
     return due
 
 
+def shift_timers(workflow: BpmnWorkflow, move) -> int:
+    """Re-time every waiting date or duration timer with `move(due) -> new due` (e.g. after a pause)."""
+    moved = 0
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        ed = getattr(task.task_spec, "event_definition", None)
+        if isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition)) \
+                and task.internal_data.get("event_value"):
+            due = TimerEventDefinition.get_datetime(task.internal_data["event_value"])
+            task.internal_data["event_value"] = move(due).isoformat()
+            moved += 1
+    return moved
+
+
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
     return min(pending_timers(workflow), default=None)
 
