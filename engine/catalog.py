@@ -58,7 +58,11 @@ def read_folder(folder: Path, common: Path | None) -> tuple[dict, dict[str, str]
         for p in sorted(common.glob("*.bpmn")):
             files.setdefault(f"{COMMON_FOLDER}/{p.name}", p.read_text(encoding="utf-8"))
     forms = {}
-    for p in sorted((folder / "forms").glob("*.json")):
+    form_paths = sorted((folder / "forms").glob("*.json"))
+    if common is not None and common.is_dir():
+        own = {p.name for p in form_paths}
+        form_paths += [p for p in sorted((common / "forms").glob("*.json")) if p.name not in own]
+    for p in form_paths:
         try:
             forms[p.name] = json.loads(p.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:

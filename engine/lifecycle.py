@@ -13,6 +13,7 @@ from .calendar import legal_due
 from .dossiers import get_dossier
 from .errors import Conflict, Forbidden, ValidationFailed
 from .models import Dossier, Membership, ProcessInstance, Role, WorkItem
+from .outbox import queue_for_dossier
 from .unit_calendars import unit_calendar
 
 OPEN_STATUSES = {2, 4, 6}
@@ -38,7 +39,7 @@ def request_supplement(session: Session, code: str, missing: list[str], reason: 
     record_event(session, action="supplement_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  status_before=before, status_after=5,
                  detail={"missing": missing, "reason": reason, "count": dossier.supplement_count})
-    _queue(session, dossier, "supplement", now, missing=missing, reason=reason)
+    queue_for_dossier(session, dossier, "supplement", now, missing=missing, reason=reason)
     session.flush()
     return dossier
 
@@ -141,12 +142,3 @@ def _dossier_for(session: Session, code: str, actor_id: int, role: str | None = 
 def _cutoff(dossier: Dossier) -> time:
     hours, minutes = dossier.procedure.cutoff_hour.split(":")
     return time(int(hours), int(minutes))
-
-
-def _queue(session, dossier, kind, now, **values) -> None:
-    try:
-        from .notifications import queue_notification, render
-    except ImportError:  # the outbox module lands separately
-        return
-    subject, body = render(kind, dossier, **values)
-    queue_notification(session, dossier=dossier, kind=kind, subject=subject, body=body, now=now)

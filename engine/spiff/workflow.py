@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -178,9 +179,9 @@ def complete_user_task(workflow: BpmnWorkflow, now: datetime, task_id: str, data
     advance(workflow, now)
 
 
-def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str], list[dict]]:
-    """Properties of non-manual nodes completed since the given task ids; returns the new id set too."""
-    done, props = set(), []
+def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str], list[tuple[dict, dict]]]:
+    """(properties, data) of non-manual nodes completed since the given task ids; also the new id set."""
+    done, reached = set(), []
     for task in all_tasks(workflow):
         if task.state != TaskState.COMPLETED:
             continue
@@ -190,8 +191,8 @@ def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str
             continue
         extensions = getattr(task.task_spec, "extensions", None) or {}
         if extensions.get("properties"):
-            props.append(dict(extensions["properties"]))
-    return done, props
+            reached.append((dict(extensions["properties"]), task.data))
+    return done, reached
 
 
 def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
@@ -240,8 +241,10 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> None:
 
 
 def drain_events(workflow: BpmnWorkflow) -> list[dict]:
-    """Thrown events nobody inside caught, removed from the workflow so they are not stored twice."""
-    return [REGISTRY.convert(event) for event in workflow.get_events()]
+    """Thrown messages nobody inside caught (the liên thông outbox), removed from the workflow so they are
+    not stored twice; other leftover events (terminate, unhandled signals) end here too."""
+    return [REGISTRY.convert(event) for event in workflow.get_events()
+            if isinstance(event.event_definition, MessageEventDefinition)]
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
