@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Protocol
@@ -182,7 +182,7 @@ def send_pending_notifications(factory: sessionmaker[Session], now: datetime, em
     sent, tried = 0, set()
     while channels and len(tried) < limit:
         with unit_of_work(factory) as session:
-            notification = _claim_pending(session, channels, tried)
+            notification = _claim_pending(session, channels, tried, now)
             if notification is None:
                 break
             tried.add(notification.id)
@@ -198,10 +198,11 @@ def send_pending_notifications(factory: sessionmaker[Session], now: datetime, em
     return sent
 
 
-def _claim_pending(session: Session, channels: list[str], skip: set[int]) -> Notification | None:
+def _claim_pending(session: Session, channels: list[str], skip: set[int], now: datetime) -> Notification | None:
     statement = (
         select(Notification)
         .where(Notification.state == "pending", Notification.channel.in_(channels))
+        .where((Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now))
         .order_by(Notification.created_at, Notification.id)
         .limit(1)
     )
@@ -225,6 +226,8 @@ def _record_failure(session: Session, notification: Notification, exc: Exception
     notification.last_error = _clip(f"{type(exc).__name__}: {exc}", 1000)
     log.warning("%s notification %s failed (attempt %d of %d): %s", notification.channel, notification.id,
                 notification.attempts, max_attempts, notification.last_error)
+    # back off 1, 2, 4, 8… minutes so a short gateway outage does not use up every attempt
+    notification.next_attempt_at = now + timedelta(minutes=2 ** (notification.attempts - 1))
     if notification.attempts >= max_attempts:
         notification.state = "failed"
         record_event(session, action="notification_failed", at=now, dossier_id=notification.dossier_id,

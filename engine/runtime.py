@@ -198,7 +198,7 @@ def extend_due(run: InstanceRun, data: dict) -> None:
                  detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
                          "extended_due_at": new_due.isoformat(), "reason": data.get("ly_do_cham", "")})
     queue_for_dossier(run.session, dossier, "apology", run.now, reason=data.get("ly_do_cham", ""),
-                      new_due_at=new_due)
+                      new_due_at=new_due, original_due_at=current)
 
 
 def _apply_status(run: InstanceRun, value: str | None) -> None:

@@ -23,7 +23,7 @@ from engine import (
     make_sessionmaker,
     unit_of_work,
 )
-from engine import clock, demo, migrate
+from engine import clock, demo, migrate, notifications
 from engine.settings import Settings, from_environ
 
 from . import worker
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = from_environ(os.environ)
+        notifications.sms_adapter_from(settings)  # an unknown adapter is a configuration error, said here
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if logging.getLogger().level > logging.DEBUG:
             logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
@@ -193,7 +194,7 @@ def cmd_run(settings: Settings, args) -> int:
     from . import create_app
 
     app = create_app(settings)
-    embedded = worker.start_thread(app.extensions["motcua"], settings.poll_interval) \
+    embedded = worker.start_thread(app.extensions["motcua"], settings.poll_interval, worker.notifier(settings)) \
         if settings.embedded_worker else None
     _interrupt_on_sigterm()
     try:
@@ -208,14 +209,14 @@ def cmd_run(settings: Settings, args) -> int:
 
 def cmd_worker(settings: Settings, args) -> int:
     with _database(settings) as engine:
-        factory = make_sessionmaker(engine)
+        factory, notify = make_sessionmaker(engine), worker.notifier(settings)
         if args.once:
-            print(f"Đã kích hoạt {worker.sweep(factory)} hẹn giờ đến hạn.")
+            print(f"Đã kích hoạt {worker.sweep(factory, notify)} hẹn giờ đến hạn.")
             return 0
         print(f"Đang xử lý hẹn giờ (quét mỗi {settings.poll_interval:g} giây); nhấn Ctrl+C để dừng.")
         _interrupt_on_sigterm()
         try:
-            worker.run_loop(factory, settings.poll_interval, threading.Event())
+            worker.run_loop(factory, settings.poll_interval, threading.Event(), notify)
         except KeyboardInterrupt:
             print("Đã dừng xử lý hẹn giờ.")
     return 0

@@ -1,26 +1,46 @@
-"""The timer sweep loop, run by `motcua worker` in the foreground or in a daemon thread of `motcua run`."""
+"""The worker sweep loop (timers, then notifications), run by `motcua worker` or in a thread of `motcua run`."""
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import clock, fire_due_timers
+from engine import clock, fire_due_timers, notifications
+from engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-def sweep(factory: sessionmaker[Session]) -> int:
-    """Fire every timer due now; returns how many fired."""
-    return fire_due_timers(factory, clock.now())
+Notify = Callable[[sessionmaker[Session], datetime], int]
 
 
-def run_loop(factory: sessionmaker[Session], interval: float, stop: threading.Event) -> None:
+def notifier(settings: Settings) -> Notify:
+    """The notification sweep with its e-mail and SMS senders built once from settings."""
+    return functools.partial(notifications.send_pending_notifications,
+                             email_sender=notifications.email_sender_from(settings),
+                             sms_adapter=notifications.sms_adapter_from(settings),
+                             max_attempts=settings.notification_max_attempts)
+
+
+def sweep(factory: sessionmaker[Session], notify: Notify | None = None) -> int:
+    """Fire every timer due now, then send pending notifications when given a notifier; returns timers fired."""
+    fired = fire_due_timers(factory, clock.now())
+    if notify is not None:
+        sent = notify(factory, clock.now())
+        if sent:
+            log.info("sent %d notification(s)", sent)
+    return fired
+
+
+def run_loop(factory: sessionmaker[Session], interval: float, stop: threading.Event,
+             notify: Notify | None = None) -> None:
     """Sweep every `interval` seconds until `stop` is set; a failing sweep is logged and retried."""
     while not stop.is_set():
         try:
-            fired = sweep(factory)
+            fired = sweep(factory, notify) if notify is not None else sweep(factory)
             if fired:
                 log.info("fired %d due timer(s)", fired)
         except Exception:
@@ -28,9 +48,11 @@ def run_loop(factory: sessionmaker[Session], interval: float, stop: threading.Ev
         stop.wait(interval)
 
 
-def start_thread(factory: sessionmaker[Session], interval: float) -> tuple[threading.Thread, threading.Event]:
+def start_thread(factory: sessionmaker[Session], interval: float,
+                 notify: Notify | None = None) -> tuple[threading.Thread, threading.Event]:
     """The embedded worker of `motcua run`; set the event and join the thread to stop it."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_loop, args=(factory, interval, stop), name="motcua-worker", daemon=True)
+    thread = threading.Thread(target=run_loop, args=(factory, interval, stop, notify), name="motcua-worker",
+                              daemon=True)
     thread.start()
     return thread, stop

@@ -23,5 +23,6 @@ class Notification(Base):
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending / sent / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # back-off after a failure
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', engine.models.base.UTCDateTime(), nullable=True),
     sa.Column('created_at', engine.models.base.UTCDateTime(), nullable=False),
     sa.Column('sent_at', engine.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_notification_dossier_id_dossier')),
