@@ -21,7 +21,9 @@ from .tasks import (
     complete_task,
     get_work_item,
     list_work_items,
+    list_work_items_with_timing,
     task_form,
+    work_item_timing,
     unclaim_task,
 )
 from .timers import fire_due_timers
@@ -31,6 +33,6 @@ __all__ = [
     "NotFound", "Receipt", "ScriptError", "VN_TZ", "ValidationFailed", "authenticate", "claim_task",
     "complete_task", "create_user", "dossier_events", "ensure_role", "ensure_unit", "fire_due_timers",
     "get_dossier", "get_procedure", "get_unit", "get_user", "get_work_item", "grant_role", "list_procedures",
-    "list_work_items", "load_procedures", "make_engine", "make_sessionmaker", "receive_dossier", "record_event",
-    "roles_of", "task_form", "unclaim_task", "unit_of_work",
+    "list_work_items", "list_work_items_with_timing", "load_procedures", "make_engine", "make_sessionmaker", "receive_dossier", "record_event",
+    "roles_of", "task_form", "unclaim_task", "unit_of_work", "work_item_timing",
 ]

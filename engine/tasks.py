@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -14,6 +14,16 @@ from .errors import Conflict, Forbidden, NotFound
 from .forms import validate_form
 from .catalog import version_bundle
 from .models import Membership, ProcessInstance, Role, User, WorkItem
+from .unit_calendars import unit_calendar
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where an open work item stands against its step budget, in office time of its unit."""
+
+    remaining: timedelta | None  # negative once late; None when the step has no budget
+    late: bool
+    due_soon: bool  # due within one working day
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,20 @@ def list_work_items(session: Session, user_id: int, *, limit: int = 200) -> list
         .limit(limit)
     )
     return list(session.scalars(statement).unique())
+
+
+def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:
+    if item.due_at is None:
+        return Timing(None, False, False)
+    calendar = unit_calendar(session, item.unit_id)
+    remaining = calendar.remaining(now, item.due_at)
+    late = item.due_at < now
+    return Timing(remaining, late, not late and remaining <= timedelta(hours=calendar.hours_per_day))
+
+
+def list_work_items_with_timing(session: Session, user_id: int, now: datetime,
+                                limit: int = 200) -> list[tuple[WorkItem, Timing]]:
+    return [(item, work_item_timing(session, item, now)) for item in list_work_items(session, user_id, limit=limit)]
 
 
 def get_work_item(session: Session, item_id: int, user_id: int) -> WorkItem:

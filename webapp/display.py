@@ -1,7 +1,7 @@
 """Jinja filters that show engine values the way Vietnamese officials read them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -17,5 +17,16 @@ def vn_time(value: datetime | None) -> str:
     return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
+def working_time(value: timedelta | None) -> str:
+    """Office time as 'x giờ y phút' ('quá x giờ y phút' when negative); a dash when there is none."""
+    if value is None:
+        return NONE
+    minutes = int(abs(value).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} giờ {minutes:02d} phút" if hours else f"{minutes} phút"
+    return f"quá {text}" if value < timedelta(0) else text
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(vn_time)
+    app.add_template_filter(working_time)

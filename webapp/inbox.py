@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine import ValidationFailed, claim_task, complete_task, get_work_item, list_work_items, unclaim_task
+from engine import (
+    ValidationFailed,
+    claim_task,
+    complete_task,
+    get_work_item,
+    list_work_items_with_timing,
+    unclaim_task,
+)
 from engine import clock
 
 from .auth import login_required
@@ -16,7 +23,8 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/")
 @login_required
 def index():
-    return render_template("inbox.html", items=list_work_items(db_session(), g.user.id))
+    rows = list_work_items_with_timing(db_session(), g.user.id, clock.now())
+    return render_template("inbox.html", rows=rows)
 
 
 @bp.route("/tasks/<int:item_id>", methods=["GET", "POST"])

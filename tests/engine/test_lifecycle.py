@@ -114,3 +114,15 @@ def test_officer_of_another_unit_cannot_request_a_supplement(factory, org, now):
     with pytest.raises(Forbidden):
         with unit_of_work(factory) as s:
             request_supplement(s, receipt.code, ["x"], "y", org["motcua.hoabinh"], now)
+
+
+def test_open_items_show_remaining_working_time_and_flags(factory, org, now):
+    from engine import list_work_items_with_timing
+
+    receive(factory, org, now)  # reception step: 0.5 day = 3 h 45 of office time from 09:00
+    officer = org["motcua.tinh"]
+    with unit_of_work(factory) as s:
+        [(item, timing)] = list_work_items_with_timing(s, officer, now)
+        assert timing.remaining == timedelta(hours=3, minutes=45) and timing.due_soon and not timing.late
+        [(item, timing)] = list_work_items_with_timing(s, officer, now + timedelta(days=1))
+        assert timing.late and timing.remaining == -timedelta(hours=3, minutes=45)  # due 14:45 Monday
