@@ -137,6 +137,17 @@ def _check_user_task(info: spiff.UserTaskInfo, forms: dict[str, dict]) -> None:
         raise InvalidProcess(f"{where}: dossier_status phải là mã trạng thái 1–10", element=info.bpmn_id)
 
 
+def _check_units(session: Session, meta: dict, parsed: spiff.ParsedVersion) -> None:
+    """Every unit a lane or task names must exist, or its tasks would have no calendar and no officers."""
+    for info in parsed.user_tasks.values():
+        where = info.properties.get("unit") or meta.get("lanes", {}).get(info.lane or "", "deciding")
+        if where in ("receiving", "deciding"):
+            continue
+        if session.scalar(select(Unit.id).where(Unit.code == where)) is None:
+            raise InvalidProcess(f"công việc {info.bpmn_id}: đơn vị {where} (làn {info.lane}) không tồn tại, "
+                                 "không có lịch làm việc", element=info.bpmn_id)
+
+
 def checksum(meta: dict, files: dict[str, str], forms: dict[str, dict]) -> str:
     blob = json.dumps({"meta": meta, "files": files, "forms": forms}, sort_keys=True, ensure_ascii=False,
                       default=str)
@@ -148,6 +159,7 @@ def load_procedure(session: Session, folder: Path, common: Path | None, now: dat
     """Store one bundled procedure; a changed folder becomes a new active version, an unchanged one nothing."""
     meta, files, forms = read_folder(folder, common)
     parsed, used = validate_version(meta, files, forms, max_bytes)
+    _check_units(session, meta, parsed)
     digest = checksum(meta, used, forms)
     procedure = session.scalar(select(Procedure).where(Procedure.slug == folder.name))
     if procedure is None:

@@ -76,3 +76,14 @@ def test_timer_one_working_day_before_the_due_date(tmp_path, factory, org, now):
     # due Thursday 5 March 17:00 (3 working days after Monday 2); reminder Wednesday 4 March 17:00
     assert receipt.due_at == now.replace(day=5, hour=17)
     assert next_timer == receipt.due_at - timedelta(days=1)
+
+
+def test_lane_mapped_to_an_unknown_unit_is_refused_at_load(tmp_path, factory, now):
+    nodes = steps("1d")
+    folder = procedure_folder(tmp_path, "u", sequence("tthc_u", nodes, lanes(nodes)), "tthc_u")
+    with open(folder / "procedure.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[lanes]\nchuyen_vien = "999.99.99.H00"\n')
+    with pytest.raises(InvalidProcess) as caught:
+        with unit_of_work(factory) as s:
+            load_procedure(s, folder, None, now)
+    assert caught.value.element == "ut_0" and "999.99.99.H00" in caught.value.message
