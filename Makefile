@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_throughput.py
+	$(BIN)/python bench/timers.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

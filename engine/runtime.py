@@ -85,7 +85,10 @@ def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id
     if instance.status != "running":
         raise Conflict(f"Tiến trình của hồ sơ {instance.dossier.code} không còn chạy ({instance.status}).")
     bundle = version_bundle(session, instance.process_version_id, digest)
-    workflow = spiff.load(instance.state, bundle.parsed, script_engine(session, instance.dossier, now))
+    try:
+        workflow = spiff.load(instance.state, bundle.parsed, script_engine(session, instance.dossier, now))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSON or serializer-format damage
+        raise ScriptError(f"Không đọc được trạng thái tiến trình của hồ sơ {instance.dossier.code}: {exc}") from exc
     completed, _ = spiff.reached_properties(workflow, set())
     ready = {task.task_id for task in spiff.ready_user_tasks(workflow)}
     return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed, ready)

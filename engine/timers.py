@@ -18,29 +18,30 @@ log = logging.getLogger(__name__)
 
 def fire_due_timers(factory: sessionmaker[Session], now: datetime, limit: int = 500) -> int:
     """Fire due timers; locked instances are skipped, a failing one is marked and the sweep goes on."""
-    fired, failed = 0, set()
-    while fired + len(failed) < limit:
+    fired, handled = 0, set()
+    while len(handled) < limit:
         try:
             with unit_of_work(factory) as session:
-                instance_id = _claim_due(session, now, failed)
+                instance_id = _claim_due(session, now, handled)
                 if instance_id is None:
                     break
+                handled.add(instance_id)  # at most once per sweep, whatever happens to it
                 run = runtime.open_instance(session, instance_id, now=now, actor_id=None)
                 runtime.run_step(run, spiff.fire_timers)
                 runtime.finish(run)
                 fired += 1
         except MotcuaError as exc:
             log.warning("timer of instance %s failed: %s", instance_id, exc.message)
-            failed.add(instance_id)
             mark_failed(factory, instance_id, exc.message, now)
     return fired
 
 
 def _claim_due(session: Session, now: datetime, skip: set[int]) -> int | None:
+    # strictly before now: SpiffWorkflow fires a timer only once its due time has passed
     statement = (
         select(ProcessInstance.id)
         .join(Dossier, Dossier.id == ProcessInstance.dossier_id)
-        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
         .where(Dossier.paused_at.is_(None))  # the clock is stopped while the citizen supplements
         .order_by(ProcessInstance.next_timer_at)
         .limit(1)
@@ -59,5 +60,6 @@ def mark_failed(factory: sessionmaker[Session], instance_id: int, message: str, 
         if instance is None:
             return
         instance.status, instance.error, instance.updated_at = "error", message, now
+        instance.next_timer_at = None  # out of the sweep's index until an administrator retries it
         record_event(session, action="instance_failed", at=now, dossier_id=instance.dossier_id,
                      instance_id=instance.id, detail={"error": message})
