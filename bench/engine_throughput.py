@@ -99,7 +99,7 @@ def motcua_engine(db, instances: int, label: str) -> dict:
         user = create_user(s, f"bench{uuid.uuid4().hex[:6]}", "Người đo", "mat-khau-do-hieu-nang", NOW)
         grant_role(s, user, "chuyen_vien", "000.21.01.H99")
         folder = procedure_folder(Path(tmp), "bench-seq10", linear_user_tasks("tthc_bench", TASKS, form="f.json"),
-                                  "tthc_bench", {"f.json": FORM}, time_limit=5)
+                                  "tthc_bench", {"f.json": FORM}, time_limit=10)
         load_procedure(s, folder, None, NOW)
         user_id = user.id
     codes = []

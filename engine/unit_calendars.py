@@ -1,6 +1,7 @@
 """Each unit's working calendar: its office hours, Saturday mornings and calendar_day overrides."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,13 +13,24 @@ from .errors import NotFound, ValidationFailed
 from .models import CalendarDay, Unit
 
 _CACHE_KEY = "motcua_unit_calendars"
+SHARED_SECONDS = 60.0  # other processes see a calendar change within this time
+_shared: dict[tuple[str, int], tuple[float, WorkCalendar]] = {}
 
 
 def unit_calendar(session: Session, unit_id: int) -> WorkCalendar:
-    """The unit's calendar, built once per session (a unit of work sees one consistent calendar)."""
+    """The unit's calendar: one per unit of work, shared across units of work for up to a minute.
+
+    Calendars change a few times a year; reading them on every task completion cost two queries.
+    A change made in this process is seen at once, one made by another process within SHARED_SECONDS.
+    """
     cache = session.info.setdefault(_CACHE_KEY, {})
     calendar = cache.get(unit_id)
     if calendar is None:
+        key = (str(session.get_bind().url), unit_id)
+        hit = _shared.get(key)
+        if hit is not None and time.monotonic() - hit[0] < SHARED_SECONDS:
+            cache[unit_id] = hit[1]
+            return hit[1]
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(f"Không có lịch làm việc của đơn vị #{unit_id}.")
@@ -29,7 +41,18 @@ def unit_calendar(session: Session, unit_id: int) -> WorkCalendar:
         calendar = WorkCalendar(sessions=parse_office_hours(unit.office_hours), extra_days_off=frozenset(off),
                                 extra_working_days=frozenset(working), saturday_morning=unit.saturday_morning)
         cache[unit_id] = calendar
+        _shared[key] = (time.monotonic(), calendar)
     return calendar
+
+
+def forget_calendar(session: Session, unit_id: int) -> None:
+    session.info.get(_CACHE_KEY, {}).pop(unit_id, None)
+    _shared.pop((str(session.get_bind().url), unit_id), None)
+
+
+def forget_all_calendars() -> None:
+    """Drop the shared cache (a database was emptied or restored)."""
+    _shared.clear()
 
 
 def set_calendar_day(session: Session, unit_id: int, day: date, working: bool, note: str, actor_id: int | None,
@@ -41,7 +64,7 @@ def set_calendar_day(session: Session, unit_id: int, day: date, working: bool, n
         session.add(row)
     else:
         row.working, row.note = working, note
-    session.info.get(_CACHE_KEY, {}).pop(unit_id, None)
+    forget_calendar(session, unit_id)
     record_event(session, action="calendar_day_set", at=now, actor_id=actor_id,
                  detail={"unit_id": unit_id, "day": day.isoformat(), "working": working, "note": note})
     session.flush()
@@ -58,7 +81,7 @@ def set_office_hours(session: Session, unit_id: int, office_hours: str, saturday
     if unit is None:
         raise NotFound(f"Không có đơn vị #{unit_id}.")
     unit.office_hours, unit.saturday_morning = office_hours, saturday_morning
-    session.info.get(_CACHE_KEY, {}).pop(unit_id, None)
+    forget_calendar(session, unit_id)
     record_event(session, action="office_hours_set", at=now, actor_id=actor_id,
                  detail={"unit_id": unit_id, "office_hours": office_hours, "saturday_morning": saturday_morning})
     session.flush()

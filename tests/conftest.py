@@ -15,6 +15,7 @@ from engine.clock import VN_TZ
 from engine.db import make_engine, make_sessionmaker, unit_of_work
 from engine.models import metadata
 from engine.settings import ROOT
+from engine.unit_calendars import forget_all_calendars
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 BPMN = ROOT / "bpmn"
@@ -77,6 +78,7 @@ def db_engine(request, tmp_path, sqlite_template):
 
 @pytest.fixture
 def factory(db_engine):
+    forget_all_calendars()  # unit ids repeat from one emptied test database to the next
     return make_sessionmaker(db_engine)
 
 
