@@ -17,6 +17,7 @@ UNITS = [  # code, name, level, parent
     ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", None),
     ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", None),
     ("000.00.11.H99", "Trung tâm Phục vụ hành chính công phường Hòa Bình", "xa", None),
+    ("000.30.01.H99", "Thuế cơ sở khu vực Trung tâm", "tinh", None),
 ]
 ROLES = [
     ("mot_cua", "Công chức Bộ phận Một cửa"),
@@ -34,6 +35,7 @@ USERS = [  # username, full name, [(role, unit code)]
     ("lanhdao.vpdk", "Lê Hoàng Nam", [("lanh_dao", "000.21.01.H99")]),
     ("vanthu.vpdk", "Phạm Thị Hoa", [("van_thu", "000.21.01.H99")]),
     ("motcua.hoabinh", "Đỗ Thị Mai", [("mot_cua", "000.00.11.H99")]),
+    ("thue.coso", "Ngô Văn Thành", [("thue", "000.30.01.H99")]),
 ]
 SAMPLE_APPLICANTS = [
     {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",

@@ -45,17 +45,24 @@ def script_engine(session: Session, dossier: Dossier, now: datetime):
     return spiff.make_script_engine(helpers_for(calendar_of, now, dossier.due_at, dossier.code, dossier.status))
 
 
-def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_id: int | None) -> ProcessInstance:
-    bundle = version_bundle(session, dossier.process_version_id)
+def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_id: int | None,
+                   version_id: int | None = None, unit_id: int | None = None,
+                   first_message: dict | None = None) -> ProcessInstance:
+    """Start a process for the dossier: its own procedure's, or a partner agency's (liên thông) that a
+    message starts, run in the partner's unit."""
+    version_id = version_id or dossier.process_version_id
+    bundle = version_bundle(session, version_id)
     workflow = spiff.new_workflow(bundle.parsed, script_engine(session, dossier, now))
     instance = ProcessInstance(
-        dossier_id=dossier.id, process_version_id=dossier.process_version_id, unit_id=dossier.deciding_unit_id,
+        dossier_id=dossier.id, process_version_id=version_id, unit_id=unit_id or dossier.deciding_unit_id,
         state="", status="running", created_at=now, updated_at=now,
     )
     session.add(instance)
     session.flush()
     run = InstanceRun(session, instance, dossier, bundle, workflow, now, actor_id)
     run_step(run, spiff.advance)
+    if first_message is not None:
+        run_step(run, spiff.deliver, first_message)
     finish(run)
     return instance
 
@@ -113,10 +120,14 @@ def save(run: InstanceRun) -> None:
     """Queue thrown messages, store the state and next timer; flush so a stale revision surfaces here."""
     session, instance, workflow = run.session, run.instance, run.workflow
     for event in spiff.drain_events(workflow):  # drained before dumping, or they would be stored twice
+        name = event["event_definition"]["name"]
         session.add(Message(
-            name=event["event_definition"]["name"], correlation=run.dossier.code, payload=event,
+            name=name, correlation=run.dossier.code, payload=event,
             state="pending", attempts=0, sender_instance_id=instance.id, created_at=run.now,
         ))
+        record_event(session, action="message_sent", at=run.now, actor_id=run.actor_id, dossier_id=run.dossier.id,
+                     instance_id=instance.id, detail={"message": name, "from_unit_id": instance.unit_id})
+    instance.waiting_for = spiff.waiting_message_names(workflow) or None
     try:
         instance.next_timer_at = spiff.next_timer_due(workflow)
     except spiff.EngineStepError as exc:
@@ -226,7 +237,7 @@ def _unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
     if where == "receiving":
         return run.dossier.receiving_unit_id
     if where == "deciding":
-        return run.dossier.deciding_unit_id
+        return run.instance.unit_id  # the dossier's deciding unit, or the partner agency running this part
     unit_id = run.session.scalar(select(Unit.id).where(Unit.code == where))
     if unit_id is None:
         raise NotFound(f"Làn {lane} trỏ tới đơn vị {where} không tồn tại.")

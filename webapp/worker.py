@@ -1,4 +1,5 @@
-"""The worker sweep loop (timers, then notifications), run by `motcua worker` or in a thread of `motcua run`."""
+"""The worker sweep loop (liên thông messages, timers, then notifications), run by `motcua worker` or in a
+thread of `motcua run`."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +11,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock, fire_due_timers, notifications
+from engine.messages import deliver_pending_messages
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,11 @@ def notifier(settings: Settings) -> Notify:
 
 
 def sweep(factory: sessionmaker[Session], notify: Notify | None = None) -> int:
-    """Fire every timer due now, then send pending notifications when given a notifier; returns timers fired."""
+    """Deliver queued liên thông messages, fire every timer due now, then send pending notifications when
+    given a notifier; returns timers fired."""
+    delivered = deliver_pending_messages(factory, clock.now())
+    if delivered:
+        log.info("delivered %d message(s)", delivered)
     fired = fire_due_timers(factory, clock.now())
     if notify is not None:
         sent = notify(factory, clock.now())

@@ -22,6 +22,7 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(10), default="running")  # running / completed / error
     error: Mapped[Optional[str]] = mapped_column(Text)
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), index=True)
+    waiting_for: Mapped[Optional[list]] = mapped_column(JSON)  # names of the messages it can catch now
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -68,5 +69,6 @@ class Message(Base):
     sender_instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"))
     receiver_instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"))
     error: Mapped[Optional[str]] = mapped_column(Text)
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # back-off after a failure
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -9,6 +9,7 @@ from .parsing import (
     start_node,
     step_properties,
 )
+from .messages import deliver, start_message_names, waiting_message_names
 from .timers import timer_problems
 from .sandbox import SandboxCompileError, compile_expression, compile_script, make_script_engine
 from .workflow import (
@@ -31,6 +32,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "deliver", "start_message_names", "waiting_message_names",
     "BpmnError", "EngineStepError", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
     "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",
     "fire_timers", "is_completed", "normal_successors", "start_node", "step_properties", "load", "make_script_engine", "new_workflow", "next_timer_due",

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine import make_engine, make_sessionmaker
+from engine import demo, make_engine, make_sessionmaker
 from engine.db import unit_of_work
 from engine.models import Dossier, Membership, ProcessVersion, User
 from webapp import worker
@@ -43,7 +43,7 @@ def test_demo_prints_the_logins_and_running_it_twice_duplicates_nothing(database
                  "motcua-demo"):
         assert text in out, text
     counts = [count(database, c) for c in (User.id, Membership.id, Dossier.id, ProcessVersion.id)]
-    assert counts[0] == 5 and counts[2] == 2
+    assert counts[0] == len(demo.USERS) and counts[2] == 2
     assert main(["demo"]) == 0
     assert [count(database, c) for c in (User.id, Membership.id, Dossier.id, ProcessVersion.id)] == counts
 
@@ -80,7 +80,7 @@ def test_engine_errors_print_their_vietnamese_message_and_exit_1(database, monke
     assert main(["create-user", "nguoi.moi", "--full-name", "Mới", "--role", "mot_cua@KHONG.CO",
                  "--password-stdin"]) == 1
     assert "Không có đơn vị mã KHONG.CO." in capsys.readouterr().err
-    assert count(database, User.id) == 5  # the failed command saved nothing
+    assert count(database, User.id) == len(demo.USERS)  # the failed command saved nothing
 
 
 def test_bad_usage_exits_2_with_usage_in_vietnamese(capsys):
