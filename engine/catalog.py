@@ -86,6 +86,14 @@ def validate_version(meta: dict, files: dict[str, str], forms: dict[str, dict],
             _check_form_schema(name, document)
     for info in parsed.user_tasks.values():
         _check_user_task(info, forms)
+    from .actions import ACTIONS  # late: actions use the runtime, which uses this module
+
+    for proc in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for ts in proc.task_specs.values():
+            action = (getattr(ts, "extensions", None) or {}).get("properties", {}).get("dossier_action")
+            if action and action not in ACTIONS:
+                raise InvalidProcess(f"phần tử {ts.bpmn_id}: dossier_action '{action}' không có; dùng: "
+                                     f"{', '.join(sorted(ACTIONS))}", element=ts.bpmn_id)
     for element, problem in spiff.timer_problems(parsed, probe_helpers()):
         raise InvalidProcess(f"phần tử {element}: {problem}", element=element)
     report = budget_report(parsed, Decimal(str(meta["time_limit"])))
@@ -148,6 +156,20 @@ def _check_units(session: Session, meta: dict, parsed: spiff.ParsedVersion) -> N
                                  "không có lịch làm việc", element=info.bpmn_id)
 
 
+def _check_start_messages(session: Session, slug: str, parsed: spiff.ParsedVersion) -> None:
+    """A message may start one procedure only, or the bus could not tell whose process to start."""
+    mine = spiff.start_message_names(parsed)
+    if not mine:
+        return
+    rows = session.execute(select(Procedure.slug, Procedure.active_version_id)
+                           .where(Procedure.active_version_id.is_not(None), Procedure.slug != slug))
+    for other, version_id in rows:
+        shared = mine & spiff.start_message_names(version_bundle(session, version_id).parsed)
+        if shared:
+            raise InvalidProcess(f"thông điệp {', '.join(sorted(shared))} đã khởi động quy trình của thủ tục "
+                                 f"{other}; mỗi thông điệp chỉ khởi động một quy trình")
+
+
 def checksum(meta: dict, files: dict[str, str], forms: dict[str, dict]) -> str:
     blob = json.dumps({"meta": meta, "files": files, "forms": forms}, sort_keys=True, ensure_ascii=False,
                       default=str)
@@ -160,6 +182,7 @@ def load_procedure(session: Session, folder: Path, common: Path | None, now: dat
     meta, files, forms = read_folder(folder, common)
     parsed, used = validate_version(meta, files, forms, max_bytes)
     _check_units(session, meta, parsed)
+    _check_start_messages(session, folder.name, parsed)
     digest = checksum(meta, used, forms)
     procedure = session.scalar(select(Procedure).where(Procedure.slug == folder.name))
     if procedure is None:

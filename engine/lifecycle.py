@@ -1,23 +1,20 @@
 """Dossier changes outside the BPMN flow: supplement requests and the clock, withdrawal, stop, verdicts."""
 from __future__ import annotations
 
-from datetime import datetime, time
-from decimal import Decimal
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import runtime, spiff
+from . import runtime
 from .audit import record_event
-from .calendar import legal_due
 from .dossiers import get_dossier
 from .errors import Conflict, Forbidden, ValidationFailed
 from .models import Dossier, Membership, ProcessInstance, Role, WorkItem
 from .outbox import queue_for_dossier
-from .unit_calendars import unit_calendar
+from .legal_clock import restart_clock, stop_clock
 
 OPEN_STATUSES = {2, 4, 6}
-POLICIES = {"pause", "restart", "continue"}
 
 
 def request_supplement(session: Session, code: str, missing: list[str], reason: str, actor_id: int,
@@ -33,37 +30,28 @@ def request_supplement(session: Session, code: str, missing: list[str], reason: 
         raise ValidationFailed("Phiếu yêu cầu bổ sung chưa hợp lệ.", errors)
     if dossier.status not in OPEN_STATUSES:
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể yêu cầu bổ sung.")
-    before = dossier.status
-    dossier.status, dossier.paused_at = 5, now
-    dossier.supplement_count += 1
-    record_event(session, action="supplement_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
-                 status_before=before, status_after=5,
-                 detail={"missing": missing, "reason": reason, "count": dossier.supplement_count})
-    queue_for_dossier(session, dossier, "supplement", now, missing=missing, reason=reason)
+    mark_supplement_requested(session, dossier, missing, reason, now, actor_id)
     session.flush()
     return dossier
+
+
+def mark_supplement_requested(session: Session, dossier: Dossier, missing: list[str], reason: str, now: datetime,
+                              actor_id: int | None, instance_id: int | None = None) -> None:
+    """Status 5 and the clock stopped; the count feeds the one-request rule; the citizen is told."""
+    stop_clock(session, dossier, 5, now, actor_id, reason, instance_id)
+    dossier.supplement_count += 1
+    record_event(session, action="supplement_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 instance_id=instance_id, detail={"missing": missing, "reason": reason,
+                                                  "count": dossier.supplement_count})
+    queue_for_dossier(session, dossier, "supplement", now, missing=missing, reason=reason)
 
 
 def record_supplement(session: Session, code: str, actor_id: int, now: datetime) -> Dossier:
     """The citizen supplemented: processing resumes and the due date follows the procedure's clock policy."""
     dossier = _dossier_for(session, code, actor_id)
-    if dossier.status != 5 or dossier.paused_at is None:
+    if dossier.status != 5:
         raise Conflict(f"Hồ sơ {code} không ở trạng thái chờ bổ sung.")
-    calendar = unit_calendar(session, dossier.deciding_unit_id)
-    policy = dossier.procedure.supplement_policy if dossier.procedure.supplement_policy in POLICIES else "pause"
-    old_due = dossier.due_at
-    if policy == "pause":
-        paused = calendar.working_time_between(dossier.paused_at, now)
-        new_due = calendar.add_working_hours(old_due, paused.total_seconds() / 3600) if paused else old_due
-    elif policy == "restart":
-        new_due = legal_due(calendar, now, Decimal(dossier.procedure.time_limit), _cutoff(dossier))
-    else:
-        new_due = old_due
-    _shift_instance_timers(session, dossier, old_due, new_due, now, actor_id)
-    dossier.due_at, dossier.paused_at, dossier.status = new_due, None, 4
-    record_event(session, action="supplement_received", at=now, actor_id=actor_id, dossier_id=dossier.id,
-                 status_before=5, status_after=4,
-                 detail={"policy": policy, "due_before": old_due.isoformat(), "due_after": new_due.isoformat()})
+    restart_clock(session, dossier, now, actor_id, dossier.procedure.supplement_policy)
     session.flush()
     return dossier
 
@@ -110,22 +98,6 @@ def on_time_verdict(dossier: Dossier) -> str | None:
     return "on_time"
 
 
-def _shift_instance_timers(session, dossier, old_due, new_due, now, actor_id) -> None:
-    if new_due == old_due:
-        return
-    calendar = unit_calendar(session, dossier.deciding_unit_id)
-    shift_hours = calendar.working_time_between(old_due, new_due).total_seconds() / 3600
-    sign = 1 if new_due > old_due else -1
-    for instance_id in session.scalars(select(ProcessInstance.id).where(
-            ProcessInstance.dossier_id == dossier.id, ProcessInstance.status == "running")):
-        run = runtime.open_instance(session, instance_id, now=now, actor_id=actor_id)
-        if sign > 0:
-            spiff.shift_timers(run.workflow, lambda due: calendar.add_working_hours(due, shift_hours))
-        else:
-            spiff.shift_timers(run.workflow, lambda due: due - (old_due - new_due))
-        runtime.save(run)
-
-
 def _dossier_for(session: Session, code: str, actor_id: int, role: str | None = None) -> Dossier:
     """The dossier, if the actor holds a role (or the given role) in its receiving or deciding unit."""
     dossier = get_dossier(session, code)
@@ -137,8 +109,3 @@ def _dossier_for(session: Session, code: str, actor_id: int, role: str | None = 
     if session.scalar(query.limit(1)) is None:
         raise Forbidden("Bạn không có quyền thực hiện thao tác này với hồ sơ.")
     return dossier
-
-
-def _cutoff(dossier: Dossier) -> time:
-    hours, minutes = dossier.procedure.cutoff_hour.split(":")
-    return time(int(hours), int(minutes))

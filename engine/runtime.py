@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, contains_eager
@@ -14,9 +14,8 @@ from .calendar import budget_due
 from .bpmn_helpers import helpers_for
 from .catalog import VersionBundle, version_bundle
 from .db import is_postgresql
-from .errors import Conflict, NotFound, ScriptError, ValidationFailed
+from .errors import Conflict, NotFound, ScriptError
 from .models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
-from .outbox import queue_for_dossier
 from .unit_calendars import unit_calendar
 
 TERMINAL_STATUSES = {3, 8, 10}
@@ -110,9 +109,10 @@ def project(run: InstanceRun, completing: WorkItem | None = None) -> None:
     """Bring the dossier status and the work items in line with the advanced workflow."""
     _, reached = spiff.reached_properties(run.workflow, run.completed_before)
     for props, data in reached:
-        _apply_status(run, props.get("dossier_status"))
-        if props.get("dossier_action"):
-            apply_action(run, props["dossier_action"], data)
+        if not props.get("dossier_action"):
+            _apply_status(run, props.get("dossier_status"))
+        else:
+            apply_action(run, props["dossier_action"], props, data)
     _project_work_items(run, completing)
 
 
@@ -184,35 +184,14 @@ def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
         _apply_status(run, props.get("dossier_status"))
 
 
-def apply_action(run: InstanceRun, action: str, data: dict) -> None:
-    """Dossier changes a BPMN node asks for through its `dossier_action` property."""
-    if action == "extend_due":
-        extend_due(run, data)
-    else:
-        raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ.")
+def apply_action(run: InstanceRun, action: str, props: dict, data: dict) -> None:
+    """Dossier changes a BPMN node asks for through its `dossier_action` property (see engine.actions)."""
+    from .actions import ACTIONS
 
-
-def extend_due(run: InstanceRun, data: dict) -> None:
-    """Mẫu 04 signed: the extended due date is set (the original stays for statistics) and the citizen told."""
-    dossier = run.dossier
-    try:
-        new_day = date.fromisoformat(str(data.get("ngay_hen_moi", "")))
-    except ValueError:
-        raise ValidationFailed("Văn bản xin lỗi chưa có ngày hẹn mới hợp lệ.",
-                               {"ngay_hen_moi": ["Ngày hẹn mới không hợp lệ."]}) from None
-    new_due = unit_calendar(run.session, dossier.deciding_unit_id).end_of_day(new_day)
-    current = dossier.extended_due_at or dossier.due_at
-    if current is not None and new_due <= current:
-        raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
-                               {"ngay_hen_moi": ["Ngày hẹn mới phải sau hạn hiện tại."]})
-    dossier.extended_due_at = new_due
-    dossier.extension_count += 1
-    record_event(run.session, action="due_extended", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
-                 instance_id=run.instance.id, status_before=dossier.status, status_after=dossier.status,
-                 detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
-                         "extended_due_at": new_due.isoformat(), "reason": data.get("ly_do_cham", "")})
-    queue_for_dossier(run.session, dossier, "apology", run.now, reason=data.get("ly_do_cham", ""),
-                      new_due_at=new_due, original_due_at=current)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ; dùng: {', '.join(sorted(ACTIONS))}.")
+    handler(run, props, data)
 
 
 def _apply_status(run: InstanceRun, value: str | None) -> None:

@@ -147,3 +147,27 @@ def test_message_nobody_can_receive_ends_in_error_and_can_be_retried(factory, or
         s.execute(Message.__table__.update().values(name="yeu_cau_thue"))
         retry_message(s, message.id, org["lanhdao.vpdk"], now)
     assert deliver_pending_messages(factory, now + timedelta(hours=5)) == 1
+
+
+def test_second_procedure_started_by_the_same_message_is_refused(tmp_path, factory, org, now, lien_thong):
+    from engine.errors import InvalidProcess
+
+    copy = TAX.replace("tthc_lt_thue", "tthc_lt_thue_2")
+    with pytest.raises(InvalidProcess) as caught:
+        with unit_of_work(factory) as s:
+            load_procedure(s, procedure_folder(tmp_path, "lt-thue-2", copy, "tthc_lt_thue_2"), None, now)
+    assert "yeu_cau_thue" in caught.value.message and "lt-thue" in caught.value.message
+
+
+def test_unknown_dossier_action_is_refused_at_load(tmp_path, factory, now):
+    from engine.errors import InvalidProcess
+
+    from ..bpmn_builder import properties, sequence
+
+    node = ('<bpmn:intermediateThrowEvent id="act_x">' + properties({"dossier_action": "xoa_ho_so"})
+            + '</bpmn:intermediateThrowEvent>')
+    xml = sequence("tthc_act", [("act_x", node)])
+    with pytest.raises(InvalidProcess) as caught:
+        with unit_of_work(factory) as s:
+            load_procedure(s, procedure_folder(tmp_path, "act", xml, "tthc_act"), None, now)
+    assert caught.value.element == "act_x" and "xoa_ho_so" in caught.value.message

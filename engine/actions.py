@@ -1,0 +1,78 @@
+"""What a BPMN node may ask of its dossier through the `dossier_action` property, with the data it reads."""
+from __future__ import annotations
+
+from datetime import date
+
+from .audit import record_event
+from .errors import ValidationFailed
+from .legal_clock import restart_clock, stop_clock
+from .lifecycle import mark_supplement_requested
+from .outbox import queue_for_dossier
+from .unit_calendars import unit_calendar
+
+
+def extend_due(run, props: dict, data: dict) -> None:
+    """Mẫu 04 signed: `ngay_hen_moi` becomes the extended due date (the original stays for statistics),
+    `ly_do_cham` goes into the apology sent to the citizen."""
+    dossier = run.dossier
+    try:
+        new_day = date.fromisoformat(str(data.get("ngay_hen_moi", "")))
+    except ValueError:
+        raise ValidationFailed("Văn bản xin lỗi chưa có ngày hẹn mới hợp lệ.",
+                               {"ngay_hen_moi": ["Ngày hẹn mới không hợp lệ."]}) from None
+    new_due = unit_calendar(run.session, dossier.deciding_unit_id).end_of_day(new_day)
+    current = dossier.extended_due_at or dossier.due_at
+    if current is not None and new_due <= current:
+        raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
+                               {"ngay_hen_moi": ["Ngày hẹn mới phải sau hạn hiện tại."]})
+    dossier.extended_due_at = new_due
+    dossier.extension_count += 1
+    record_event(run.session, action="due_extended", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
+                 instance_id=run.instance.id, status_before=dossier.status, status_after=dossier.status,
+                 detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+                         "extended_due_at": new_due.isoformat(), "reason": data.get("ly_do_cham", "")})
+    queue_for_dossier(run.session, dossier, "apology", run.now, reason=data.get("ly_do_cham", ""),
+                      new_due_at=new_due, original_due_at=current)
+
+
+def request_supplement(run, props: dict, data: dict) -> None:
+    """Mẫu 02 during processing: `thanh_phan_bo_sung` (list or text) and `ly_do_bo_sung`; status 5."""
+    missing = data.get("thanh_phan_bo_sung") or []
+    missing = [missing] if isinstance(missing, str) else list(missing)
+    reason = str(data.get("ly_do_bo_sung", "")).strip()
+    if not missing or not reason:
+        raise ValidationFailed("Phiếu yêu cầu bổ sung chưa hợp lệ.",
+                               {"thanh_phan_bo_sung": ["Liệt kê thành phần cần bổ sung."]} if not missing
+                               else {"ly_do_bo_sung": ["Bắt buộc nêu lý do."]})
+    mark_supplement_requested(run.session, run.dossier, missing, reason, run.now, run.actor_id, run.instance.id)
+
+
+def supplement_received(run, props: dict, data: dict) -> None:
+    """The citizen supplemented: the clock restarts per the procedure's supplement policy."""
+    restart_clock(run.session, run.dossier, run.now, run.actor_id, run.bundle.meta.get("supplement_policy", "pause"),
+                  current=run)
+
+
+def pause_clock(run, props: dict, data: dict) -> None:
+    """Time the law does not count (e.g. status 6 while the citizen pays the tax notice)."""
+    stop_clock(run.session, run.dossier, int(props.get("dossier_status", 6)), run.now, run.actor_id,
+               props.get("reason", "Chờ thực hiện nghĩa vụ tài chính"), run.instance.id)
+
+
+def resume_clock(run, props: dict, data: dict) -> None:
+    restart_clock(run.session, run.dossier, run.now, run.actor_id, "pause", current=run)
+
+
+def notify(run, props: dict, data: dict) -> None:
+    """Tell the citizen: `notification_kind` names the template (e.g. result_ready)."""
+    queue_for_dossier(run.session, run.dossier, props.get("notification_kind", "result_ready"), run.now)
+
+
+ACTIONS = {
+    "extend_due": extend_due,
+    "request_supplement": request_supplement,
+    "supplement_received": supplement_received,
+    "pause_clock": pause_clock,
+    "resume_clock": resume_clock,
+    "notify": notify,
+}
