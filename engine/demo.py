@@ -18,6 +18,8 @@ UNITS = [  # code, name, level, parent
     ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", None),
     ("000.00.11.H99", "Trung tâm Phục vụ hành chính công phường Hòa Bình", "xa", None),
     ("000.30.01.H99", "Thuế cơ sở khu vực Trung tâm", "tinh", None),
+    ("000.40.11.H99", "Công an phường Hòa Bình", "xa", None),
+    ("000.50.01.H99", "Bảo hiểm xã hội khu vực Trung tâm", "tinh", None),
 ]
 ROLES = [
     ("mot_cua", "Công chức Bộ phận Một cửa"),
@@ -36,6 +38,11 @@ USERS = [  # username, full name, [(role, unit code)]
     ("vanthu.vpdk", "Phạm Thị Hoa", [("van_thu", "000.21.01.H99")]),
     ("motcua.hoabinh", "Đỗ Thị Mai", [("mot_cua", "000.00.11.H99")]),
     ("thue.coso", "Ngô Văn Thành", [("thue", "000.30.01.H99")]),
+    ("chuyenvien.hoabinh", "Bùi Thị Thu", [("chuyen_vien", "000.00.11.H99")]),
+    ("lanhdao.hoabinh", "Trịnh Văn Hùng", [("lanh_dao", "000.00.11.H99")]),
+    ("vanthu.hoabinh", "Lý Thị Hằng", [("van_thu", "000.00.11.H99")]),
+    ("congan.hoabinh", "Đinh Quang Huy", [("cong_an", "000.40.11.H99")]),
+    ("bhxh.trungtam", "Mai Thị Yến", [("bhxh", "000.50.01.H99")]),
 ]
 SAMPLE_APPLICANTS = [
     {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",
