@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, joinedload
 
 from . import runtime, spiff
@@ -13,7 +13,8 @@ from .clock import VN_TZ
 from .errors import Conflict, Forbidden, NotFound
 from .forms import validate_form
 from .catalog import version_bundle
-from .models import Membership, ProcessInstance, Role, User, WorkItem
+from .delegations import active_delegation, delegated_clause, holds_role_clause, may_act_clause
+from .models import ProcessInstance, User, WorkItem
 from .unit_calendars import unit_calendar
 
 
@@ -35,13 +36,13 @@ class Completion:
     verdict: str | None
 
 
-def list_work_items(session: Session, user_id: int, *, limit: int = 200) -> list[WorkItem]:
-    """Open items of the roles the user holds in each unit: unclaimed ones and those claimed by the user."""
+def list_work_items(session: Session, user_id: int, *, limit: int = 200,
+                    now: datetime | None = None) -> list[WorkItem]:
+    """Open items of the roles the user holds in each unit (or, given `now`, acts in under a valid
+    delegation): unclaimed ones and those claimed by the user."""
     statement = (
         select(WorkItem)
-        .join(Role, Role.key == WorkItem.role_key)
-        .join(Membership, (Membership.role_id == Role.id) & (Membership.unit_id == WorkItem.unit_id))
-        .where(Membership.user_id == user_id, WorkItem.state == "ready")
+        .where(WorkItem.state == "ready", may_act_clause(user_id, now))
         .where((WorkItem.assignee_id.is_(None)) | (WorkItem.assignee_id == user_id))
         .options(joinedload(WorkItem.dossier))
         .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
@@ -61,23 +62,26 @@ def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:
 
 def list_work_items_with_timing(session: Session, user_id: int, now: datetime,
                                 limit: int = 200) -> list[tuple[WorkItem, Timing]]:
-    return [(item, work_item_timing(session, item, now)) for item in list_work_items(session, user_id, limit=limit)]
+    items = list_work_items(session, user_id, limit=limit, now=now)
+    return [(item, work_item_timing(session, item, now)) for item in items]
 
 
-def get_work_item(session: Session, item_id: int, user_id: int) -> WorkItem:
-    """A work item the user may see: they hold its role in its unit."""
-    allowed = (
-        select(Membership.id).join(Role, Membership.role_id == Role.id)
-        .where(Membership.user_id == user_id, Role.key == WorkItem.role_key, Membership.unit_id == WorkItem.unit_id)
-        .exists()
-    )
-    row = session.execute(select(WorkItem, allowed).where(WorkItem.id == item_id)).first()
+def get_work_item(session: Session, item_id: int, user_id: int, now: datetime | None = None) -> WorkItem:
+    """A work item the user may see: they hold its role in its unit, or act in it under a valid delegation."""
+    return _authorized_item(session, item_id, user_id, now)[0]
+
+
+def _authorized_item(session: Session, item_id: int, user_id: int, now: datetime | None) -> tuple[WorkItem, bool]:
+    """The item and whether the user holds its role themselves (False: acting under a delegation)."""
+    delegated = delegated_clause(user_id, now) if now is not None else literal(False)
+    row = session.execute(select(WorkItem, holds_role_clause(user_id), delegated)
+                          .where(WorkItem.id == item_id)).first()
     if row is None:
         raise NotFound(f"Không có công việc #{item_id}.")
-    item, may_act = row
-    if not may_act:
+    item, by_role, by_delegation = row
+    if not (by_role or by_delegation):
         raise Forbidden("Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
-    return item
+    return item, bool(by_role)
 
 
 def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | None]:
@@ -93,7 +97,7 @@ def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | Non
 
 
 def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
-    item = _open_item(session, item_id, user_id)
+    item = _open_item(session, item_id, user_id, now)
     if item.assignee_id not in (None, user_id):
         raise Conflict(f"Công việc đã được {_name(session, item.assignee_id)} nhận xử lý.")
     if item.assignee_id is None:
@@ -105,7 +109,7 @@ def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> W
 
 
 def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
-    item = _open_item(session, item_id, user_id)
+    item = _open_item(session, item_id, user_id, now)
     if item.assignee_id != user_id:
         raise Conflict("Chỉ người đang nhận công việc mới trả lại được.")
     item.assignee_id, item.claimed_at = None, None
@@ -117,12 +121,13 @@ def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) ->
 
 def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
     """Validate the form, complete the user task in its instance and save everything in one flush."""
-    item = get_work_item(session, item_id, actor_id)
+    item, by_role = _authorized_item(session, item_id, actor_id, now)
     with session.no_autoflush:
-        return _complete(session, item, data, actor_id, now)
+        return _complete(session, item, by_role, data, actor_id, now)
 
 
-def _complete(session: Session, item: WorkItem, data: dict, actor_id: int, now: datetime) -> Completion:
+def _complete(session: Session, item: WorkItem, by_role: bool, data: dict, actor_id: int,
+              now: datetime) -> Completion:
     run = runtime.open_instance(session, item.instance_id, now=now, actor_id=actor_id)
     if item.state != "ready" or not spiff.task_is_ready(run.workflow, item.task_id):
         who = _name(session, item.completed_by_id) if item.completed_by_id else "người khác"
@@ -134,6 +139,9 @@ def _complete(session: Session, item: WorkItem, data: dict, actor_id: int, now: 
     runtime.run_step(run, spiff.complete_user_task, item.task_id, data)
     item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
     item.verdict = verdict(item.due_at, now)
+    if not by_role:
+        delegation = active_delegation(session, actor_id, item, now)
+        item.on_behalf_of_id, item.signature_form = delegation.from_user_id, delegation.signature_form
     if item.assignee_id is None:
         item.assignee_id, item.claimed_at = actor_id, now
     runtime.project(run, completing=item)
@@ -155,8 +163,8 @@ def verdict(due_at: datetime | None, done_at: datetime) -> str | None:
     return "on_time"
 
 
-def _open_item(session: Session, item_id: int, user_id: int) -> WorkItem:
-    item = get_work_item(session, item_id, user_id)
+def _open_item(session: Session, item_id: int, user_id: int, now: datetime | None = None) -> WorkItem:
+    item = get_work_item(session, item_id, user_id, now)
     if item.state != "ready":
         raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
     return item

@@ -31,7 +31,7 @@ def index():
 @login_required
 def task(item_id: int):
     session = db_session()
-    item = get_work_item(session, item_id, g.user.id)
+    item = get_work_item(session, item_id, g.user.id, clock.now())
     schema, ui = work_item_form(session, item)
     fields = form_fields(schema, ui)
     page = {"item": item, "dossier": item.dossier, "procedure": item.dossier.procedure, "schema": schema,

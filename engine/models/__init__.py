@@ -4,12 +4,12 @@ from .base import Base, UTCDateTime
 from .dossiers import Dossier, DossierSequence
 from .instances import Message, ProcessInstance, WorkItem
 from .notifications import Notification
-from .org import CalendarDay, Membership, Role, Unit, User
+from .org import CalendarDay, Delegation, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
 
 metadata = Base.metadata
 
 __all__ = [
-    "Base", "CalendarDay", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
+    "Base", "CalendarDay", "Delegation", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
 ]

@@ -52,6 +52,8 @@ class WorkItem(Base):
     due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    on_behalf_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))  # completed under delegation
+    signature_form: Mapped[Optional[str]] = mapped_column(String(5))  # TUQ. / KT. / TL. / Q. when delegated
     verdict: Mapped[Optional[str]] = mapped_column(String(10))  # early / on_time / late
 
     dossier: Mapped[Dossier] = relationship()

@@ -68,3 +68,22 @@ class Membership(Base):
     user: Mapped[User] = relationship(back_populates="memberships")
     role: Mapped[Role] = relationship(lazy="joined")
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class Delegation(Base):
+    """Ủy quyền: from_user lets to_user act in one role at one unit (optionally one procedure) for a period."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role_key: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    procedure_id: Mapped[Optional[int]] = mapped_column(ForeignKey("procedure.id"))
+    signature_form: Mapped[str] = mapped_column(String(5))  # TUQ. / KT. / TL. / Q.
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
