@@ -148,18 +148,21 @@ def budget_due(calendar: WorkCalendar, start: datetime, budget: str) -> datetime
     return calendar.add_working_hours(start, hours)
 
 
-def legal_due(calendar: WorkCalendar, received_at: datetime, days: Decimal, cutoff: time) -> datetime:
+def legal_due(calendar: WorkCalendar, received_at: datetime, days: Decimal, cutoff: time,
+              cutoff_all_limits: bool = False) -> datetime:
     """The legal due date: end of the N-th working day after the reception day.
 
     A same-day procedure (N = 0) is due at the end of the reception day, or of the next working day
-    when it was received after the cut-off hour or on a day off.
+    when it was received after the cut-off hour (15:00 itself still counts) or on a day off.
     """
     local = received_at.astimezone(VN_TZ)
     day = local.date()
     if days <= 0:
-        if not calendar.is_working_day(day) or local.time() >= cutoff:
+        if not calendar.is_working_day(day) or local.time() > cutoff:  # "sau 15 giờ": strictly after
             day = calendar.next_working_day(day)
         return calendar.end_of_day(day)
+    if cutoff_all_limits and calendar.is_working_day(day) and local.time() > cutoff:
+        day = calendar.next_working_day(day)  # e.g. the birth bundle: "nộp sau 15 giờ … ngày làm việc tiếp theo"
     whole = int(days)
     due_day = calendar.add_working_days(day, whole)
     due = calendar.end_of_day(due_day)

@@ -16,7 +16,7 @@ from . import runtime
 from .accounts import get_unit
 from .audit import record_event
 from .calendar import legal_due
-from .catalog import get_procedure
+from .catalog import get_procedure, version_bundle
 from .clock import VN_TZ
 from .errors import NotFound, ValidationFailed
 from .forms import field_errors
@@ -71,8 +71,9 @@ def receive_dossier(
         deciding_id = get_unit(session, deciding_unit_code).id
     else:
         deciding_id = procedure.deciding_unit_id or receiving.id
+    meta = version_bundle(session, procedure.active_version_id).meta
     due_at = legal_due(unit_calendar(session, deciding_id), received_at, procedure.time_limit,
-                       _cutoff(procedure.cutoff_hour))
+                       _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)))
     secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import spiff
 from .audit import record_event
-from .calendar import budget_due
+from .calendar import budget_due, parse_budget
 from .bpmn_helpers import helpers_for
 from .catalog import VersionBundle, version_bundle
 from .db import is_postgresql
@@ -178,7 +178,7 @@ def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
             instance_id=run.instance.id, dossier_id=run.dossier.id, task_id=task.task_id, bpmn_id=task.bpmn_id,
             name=task.name, role_key=task.lane, unit_id=unit_id, form=props.get("formJsonSchemaFilename"),
             state="ready", ready_at=run.now,
-            due_at=budget_due(unit_calendar(session, unit_id), run.now, budget) if budget else None,
+            due_at=budget_due(unit_calendar(session, unit_id), run.now, budget) if _budgeted(budget) else None,
         )
         session.add(item)
         _apply_status(run, props.get("dossier_status"))
@@ -192,6 +192,11 @@ def apply_action(run: InstanceRun, action: str, props: dict, data: dict) -> None
     if handler is None:
         raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ; dùng: {', '.join(sorted(ACTIONS))}.")
     handler(run, props, data)
+
+
+def _budgeted(budget: str | None) -> bool:
+    """A step with no budget, or a zero one (e.g. handing over at the desk), has no due time of its own."""
+    return bool(budget) and parse_budget(budget)[0] > 0
 
 
 def _apply_status(run: InstanceRun, value: str | None) -> None:

@@ -62,7 +62,7 @@ def test_dossier_runs_from_reception_to_handover(factory, org, now, refuse):
     do(factory, org, "lanhdao.vpdk", "ut_phe_duyet", {"quyet_dinh": "dong_y"}, later)
     do(factory, org, "vanthu.vpdk", "ut_chuyen_tra", {"so_van_ban": "125/CNVPĐK"}, later)
     assert status(factory, receipt.code) == 9
-    do(factory, org, "motcua.tinh", "ut_tra_ket_qua", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "Hoàng Văn Dũng"},
+    do(factory, org, "motcua.tinh", "ut_tra_kq_chung", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "Hoàng Văn Dũng"},
        later)
 
     with unit_of_work(factory) as s:
@@ -73,7 +73,7 @@ def test_dossier_runs_from_reception_to_handover(factory, org, now, refuse):
         assert instance.status == "completed" and instance.next_timer_at is None
         items = s.scalars(select(WorkItem).where(WorkItem.dossier_id == dossier.id).order_by(WorkItem.id)).all()
         assert [i.bpmn_id for i in items] == ["ut_tiep_nhan", "ut_tham_dinh", "ut_phe_duyet", "ut_chuyen_tra",
-                                              "ut_tra_ket_qua"]
+                                              "ut_tra_kq_chung"]
         assert all(i.state == "completed" and i.completed_by_id for i in items)
         assert {i.bpmn_id: i.verdict for i in items}["ut_tham_dinh"] == "early"
         statuses = [(e.status_before, e.status_after) for e in dossier_events(s, dossier.id)

@@ -84,7 +84,7 @@ def test_dossier_finished_before_the_reminder_gets_no_apology(factory, org, now)
     # result ready (status 9) but not yet handed over when the reminder fires: no apology task
     assert fire_due_timers(factory, receipt.due_at) == 1
     assert "ut_lap_xin_loi" not in inbox_ids(factory, org["chuyenvien.vpdk"])
-    do(factory, org, "motcua.tinh", "ut_tra_ket_qua", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "A"}, now)
+    do(factory, org, "motcua.tinh", "ut_tra_kq_chung", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "A"}, now)
     with unit_of_work(factory) as s:
         dossier = get_dossier(s, receipt.code)
         assert dossier.status == 10 and on_time_verdict(dossier) == "on_time"
