@@ -25,7 +25,7 @@ from engine import demo, migrate, spiff  # noqa: E402
 from engine.catalog import load_procedure  # noqa: E402
 from engine.clock import VN_TZ  # noqa: E402
 from engine.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from engine.models import Dossier, Event, ProcessInstance, User, WorkItem  # noqa: E402
+from engine.models import Dossier, Event, ProcessInstance, WorkItem  # noqa: E402
 from tests.bpmn_builder import linear_user_tasks, procedure_folder  # noqa: E402
 
 TASKS = 10

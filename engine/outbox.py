@@ -6,10 +6,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from .models import Dossier
+from .notifications import queue_notification, render
 
 
 def queue_for_dossier(session: Session, dossier: Dossier, kind: str, now: datetime, **values) -> None:
-    from .notifications import queue_notification, render
-
     subject, body = render(kind, dossier, **values)
     queue_notification(session, dossier=dossier, kind=kind, subject=subject, body=body, now=now)

@@ -12,7 +12,7 @@ from engine.db import unit_of_work
 from engine.errors import InvalidProcess
 from engine.models import ProcessInstance
 
-from ..bpmn_builder import procedure_folder, properties, sequence, user_task
+from ..bpmn_builder import procedure_folder, sequence, user_task
 
 
 def steps(*budgets):

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, dossier_events, get_dossier, list_work_items, receive_dossier
+from engine import complete_task, dossier_events, get_dossier, receive_dossier
 from engine.db import unit_of_work
 from engine.errors import Forbidden
 from engine.models import ProcessInstance, WorkItem
+from ..driving import do, inbox, status  # noqa: F401 - re-exported to other tests
 
 APPLICANT = {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",
              "address": "Số 12 phố Hàng Bạc"}
@@ -20,27 +21,6 @@ def receive(factory, org, now):
         return receive_dossier(s, procedure_code="dinh-chinh-gcn", applicant=APPLICANT, channel="direct",
                                received_at=now, receiving_unit_code="000.00.01.H99",
                                actor_id=org["motcua.tinh"], now=now)
-
-
-def inbox(factory, user_id):
-    with unit_of_work(factory) as s:
-        return [(i.id, i.bpmn_id, i.dossier.code) for i in list_work_items(s, user_id)]
-
-
-def do(factory, org, username, bpmn_id, data, now):
-    """Complete the only open task `bpmn_id` from `username`'s inbox; assert nobody else sees it."""
-    items = [i for i in inbox(factory, org[username]) if i[1] == bpmn_id]
-    assert len(items) == 1, f"{username} should see {bpmn_id}, sees {inbox(factory, org[username])}"
-    for other in org:
-        if other != username:
-            assert bpmn_id not in [i[1] for i in inbox(factory, org[other])], f"{other} also sees {bpmn_id}"
-    with unit_of_work(factory) as s:
-        return complete_task(s, items[0][0], data, org[username], now)
-
-
-def status(factory, code):
-    with unit_of_work(factory) as s:
-        return get_dossier(s, code).status
 
 
 @pytest.mark.parametrize("refuse", [False, True], ids=["corrected", "refused"])

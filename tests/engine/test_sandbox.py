@@ -9,7 +9,7 @@ from engine.catalog import load_procedure
 from engine.db import unit_of_work
 from engine.errors import InvalidProcess
 from engine.models import ProcessInstance, Procedure
-from engine.spiff import SandboxCompileError, make_script_engine
+from engine.spiff import make_script_engine
 from engine import runtime
 
 from ..bpmn_builder import procedure_folder, script_task, sequence, user_task

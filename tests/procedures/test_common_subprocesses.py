@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, dossier_events, get_dossier, list_work_items, receive_dossier
+from engine import complete_task, dossier_events, get_dossier, receive_dossier
 from engine.catalog import load_procedure
 from engine.clock import VN_TZ
 from engine.db import unit_of_work
@@ -218,7 +218,7 @@ def test_fee_is_collected_at_the_receiving_desk_then_the_result_handed_over(fact
                                   channel="direct", received_at=now, receiving_unit_code="000.00.11.H99",
                                   actor_id=org["motcua.hoabinh"], now=now)
     assert receipt.due_at == at(2, 17)  # same-day procedure received before 15:00
-    [(item_id, bpmn_id, _)] = inbox(factory, org["motcua.hoabinh"])
+    [(item_id, bpmn_id)] = inbox(factory, org["motcua.hoabinh"])
     assert bpmn_id == "ut_thu_phi"
     with unit_of_work(factory) as s:
         assert s.get(WorkItem, item_id).due_at == at(2, 10)  # 1 h budget

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, dossier_events, fire_due_timers, get_dossier, list_work_items, receive_dossier
+from engine import complete_task, dossier_events, fire_due_timers, get_dossier, receive_dossier
 from engine.clock import VN_TZ
 from engine.db import unit_of_work
 from engine.errors import ValidationFailed
 from engine.lifecycle import on_time_verdict
 from engine.messages import deliver_pending_messages
 from engine.models import Message, Notification, ProcessInstance, Unit, WorkItem
+from ..driving import do, inbox, status  # noqa: F401 - re-exported to other tests
 
 SLUG = "khai-sinh-thuong-tru-bhyt"
 COMMUNE, POLICE, BHXH = "000.00.11.H99", "000.40.11.H99", "000.50.01.H99"
@@ -38,27 +39,6 @@ def receive(factory, org, received_at):
         return receive_dossier(s, procedure_code=SLUG, applicant=APPLICANT, channel="online",
                                received_at=received_at, receiving_unit_code=COMMUNE, actor_id=None,
                                now=received_at)
-
-
-def inbox(factory, user_id):
-    with unit_of_work(factory) as s:
-        return [(i.id, i.bpmn_id) for i in list_work_items(s, user_id)]
-
-
-def do(factory, org, username, bpmn_id, data, when):
-    """Complete `bpmn_id` from `username`'s inbox; assert that no other demo user sees it."""
-    items = [i for i in inbox(factory, org[username]) if i[1] == bpmn_id]
-    assert len(items) == 1, f"{username} should see {bpmn_id}, sees {inbox(factory, org[username])}"
-    for other in org:
-        if other != username:
-            assert bpmn_id not in [i[1] for i in inbox(factory, org[other])], f"{other} also sees {bpmn_id}"
-    with unit_of_work(factory) as s:
-        return complete_task(s, items[0][0], data, org[username], when)
-
-
-def status(factory, code):
-    with unit_of_work(factory) as s:
-        return get_dossier(s, code).status
 
 
 def commune_instance(s, code):
