@@ -1,6 +1,7 @@
 """motcua's engine: procedures, dossiers, tasks and timers on SQL, running BPMN through SpiffWorkflow."""
 from .accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, get_user, grant_role, roles_of
-from .audit import dossier_events, record_event
+from .access import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, may_view_dossier, role_keys_of, unit_ids_of, view_dossier
+from .audit import dossier_events, record_event, record_refusal, refusals
 from .catalog import get_procedure, list_procedures, load_procedures
 from .clock import VN_TZ
 from .db import make_engine, make_sessionmaker, unit_of_work
@@ -29,6 +30,8 @@ from .tasks import (
 from .timers import fire_due_timers
 
 __all__ = [
+    "ADMIN_ROLE", "DESIGNER_ROLE", "LEADER_ROLES", "may_view_dossier", "record_refusal", "refusals", "role_keys_of",
+    "unit_ids_of", "view_dossier",
     "AuthenticationFailed", "CHANNELS", "Completion", "Conflict", "Forbidden", "InvalidProcess", "MotcuaError",
     "NotFound", "Receipt", "ScriptError", "VN_TZ", "ValidationFailed", "authenticate", "claim_task",
     "complete_task", "create_user", "dossier_events", "ensure_role", "ensure_unit", "fire_due_timers",

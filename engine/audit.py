@@ -24,6 +24,20 @@ def record_event(
     return event
 
 
+def record_refusal(session: Session, *, at: datetime, actor_id: int | None, what: str, reason: str,
+                   detail: dict | None = None) -> Event:
+    """A refused attempt (no right, wrong secret, bad token): written by the entry point in its own
+    transaction, so the refusal is kept although the refused work is rolled back."""
+    return record_event(session, action="access_refused", at=at, actor_id=actor_id,
+                        detail={"what": what, "reason": reason, **(detail or {})})
+
+
+def refusals(session: Session, limit: int = 100) -> list[Event]:
+    """The latest refused attempts, newest first."""
+    return list(session.scalars(select(Event).where(Event.action == "access_refused")
+                                .order_by(Event.id.desc()).limit(limit)))
+
+
 def dossier_events(session: Session, dossier_id: int) -> list[Event]:
     """The dossier's trail, oldest first."""
     return list(session.scalars(select(Event).where(Event.dossier_id == dossier_id).order_by(Event.id)))

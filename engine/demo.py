@@ -30,6 +30,8 @@ ROLES = [
     ("thue", "Cán bộ cơ quan thuế"),
     ("cong_an", "Cán bộ công an"),
     ("bhxh", "Cán bộ bảo hiểm xã hội"),
+    ("thiet_ke", "Người thiết kế quy trình"),
+    ("quan_tri", "Quản trị hệ thống"),
 ]
 USERS = [  # username, full name, [(role, unit code)]
     ("motcua.tinh", "Nguyễn Thị Lan", [("mot_cua", "000.00.01.H99")]),
@@ -43,6 +45,8 @@ USERS = [  # username, full name, [(role, unit code)]
     ("vanthu.hoabinh", "Lý Thị Hằng", [("van_thu", "000.00.11.H99")]),
     ("congan.hoabinh", "Đinh Quang Huy", [("cong_an", "000.40.11.H99")]),
     ("bhxh.trungtam", "Mai Thị Yến", [("bhxh", "000.50.01.H99")]),
+    ("thietke.tinh", "Phan Quốc Bảo", [("thiet_ke", "000.00.01.H99")]),
+    ("quantri.tinh", "Võ Thị Ngọc", [("quan_tri", "000.00.01.H99")]),
 ]
 SAMPLE_APPLICANTS = [
     {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",

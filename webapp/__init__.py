@@ -22,7 +22,7 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
-    from . import auth, db, display, errors, inbox
+    from . import api, auth, catalogue, db, display, dossiers, errors, i18n, inbox, navigation, public, reception, reports
 
     settings = settings or from_environ(os.environ)
     instance = Path(settings.instance_path).resolve()
@@ -42,8 +42,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     db.init_app(app)
     errors.init_app(app)
     display.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(inbox.bp)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, reception.bp, dossiers.bp, reports.bp, catalogue.bp, public.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
+    app.register_blueprint(api.bp)
     app.after_request(_security_headers)
     return app
 

@@ -1,7 +1,7 @@
 """The one place mapping engine and HTTP errors to a status code and a Vietnamese error page."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -13,7 +13,10 @@ from engine import (
     MotcuaError,
     NotFound,
     ValidationFailed,
+    record_refusal,
+    unit_of_work,
 )
+from engine import clock
 
 from .db import discard
 
@@ -77,7 +80,24 @@ def error_page(status: int, message: str, field_errors: dict | None = None):
     return body, status
 
 
+def log_refusal(reason: str, what: str | None = None, **detail) -> None:
+    """Keep a refused attempt in the audit trail, in a transaction of its own: the request's work is rolled
+    back first (on SQLite it could hold the write lock the refusal needs)."""
+    user_id = getattr(g.get("user"), "id", None) if g.get("user") is not None else None
+    user_id = g.get("actor_id", user_id)  # an API request's token holder
+    discard()
+    try:
+        with unit_of_work(current_app.extensions["motcua"]) as session:
+            record_refusal(session, at=clock.now(), actor_id=user_id,
+                           what=what or f"{request.method} {request.path}", reason=reason,
+                           detail={"ip": request.remote_addr, **detail})
+    except Exception:
+        current_app.logger.exception("a refused attempt could not be recorded")
+
+
 def _engine_error(error: MotcuaError):
+    if isinstance(error, Forbidden):
+        log_refusal(error.message)
     return error_page(status_of(error), error.message, getattr(error, "errors", None))
 
 

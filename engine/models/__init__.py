@@ -6,10 +6,11 @@ from .instances import Message, ProcessInstance, WorkItem
 from .notifications import Notification
 from .org import CalendarDay, Delegation, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
+from .records import ApiToken, Attachment, Evaluation, IntakeSlip
 
 metadata = Base.metadata
 
 __all__ = [
-    "Base", "CalendarDay", "Delegation", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
+    "ApiToken", "Attachment", "Base", "CalendarDay", "Evaluation", "IntakeSlip", "Delegation", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
 ]

@@ -33,6 +33,12 @@ class Dossier(Base):
     supplement_count: Mapped[int] = mapped_column(Integer, default=0)  # requests during processing (Mẫu 02)
     paused_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # clock stopped since
     extension_count: Mapped[int] = mapped_column(Integer, default=0)  # apology letters (Mẫu 04)
+    components: Mapped[list] = mapped_column(JSON, default=list)  # thành phần hồ sơ ticked at reception
+    return_method: Mapped[str] = mapped_column(String(10), default="desk")  # desk / postal
+    return_address: Mapped[str] = mapped_column(String(500), default="")  # postal return address
+    fee_paid_amount: Mapped[Optional[int]] = mapped_column(Integer)  # đồng; None until recorded
+    fee_receipt_no: Mapped[Optional[str]] = mapped_column(String(100))
+    fee_paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     procedure: Mapped[Procedure] = relationship()
     process_version: Mapped[ProcessVersion] = relationship()

@@ -1,0 +1,46 @@
+"""The menu an official sees, by the roles they hold; the engine still checks every action."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request
+
+from engine import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, role_keys_of
+
+from .db import db_session
+
+OFFICE_ROLES = None  # any role that works dossiers: everyone but a pure designer or administrator
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: frozenset[str] | None  # None: every official who works dossiers
+
+
+MENU = (
+    NavItem("inbox.index", "Công việc", None),
+    NavItem("reception.index", "Tiếp nhận hồ sơ", frozenset({"mot_cua"})),
+    NavItem("dossiers.search", "Hồ sơ", None),
+    NavItem("reports.register", "Sổ theo dõi", None),
+    NavItem("catalogue.index", "Thủ tục", frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
+)
+
+
+def menu_for(roles: set[str]) -> list[NavItem]:
+    works = bool(roles - {DESIGNER_ROLE, ADMIN_ROLE})
+    return [item for item in MENU if (works if item.roles is None else bool(roles & item.roles))]
+
+
+def _menu():
+    if g.get("user") is None:
+        return {"nav_items": [], "nav_active": ""}
+    if "role_keys" not in g:
+        g.role_keys = role_keys_of(db_session(), g.user.id)
+    active = (request.endpoint or "").split(".")[0]
+    return {"nav_items": menu_for(g.role_keys), "nav_active": active, "user_roles": g.role_keys}
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_menu)
