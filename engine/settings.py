@@ -30,6 +30,11 @@ class Settings:
     sms_adapter: str = ""  # empty: SMS notifications stay pending; "log" writes them to the log
     notification_max_attempts: int = 5
     demo_password: str = field(default="motcua-demo", repr=False)
+    attachment_max_bytes: int = 20_000_000  # one scanned component (PDF, JPEG, PNG)
+    ratelimit_storage_uri: str = "memory://"  # e.g. redis://127.0.0.1:6379 when several web processes run
+    public_rate_limit: str = "20/minute"  # citizen lookups and ratings per client address
+    api_token_hours: int = 8  # lifetime of an API bearer token
+    public_base_url: str = ""  # printed in the receipt's QR code; empty: the address of the request
 
     @property
     def effective_database_url(self) -> str:

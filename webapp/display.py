@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from engine import VN_TZ
+from engine.statuses import STATUS_LABELS, VERDICT_LABELS, status_label
 
 NONE = "—"
 
@@ -27,6 +28,23 @@ def working_time(value: timedelta | None) -> str:
     return f"quá {text}" if value < timedelta(0) else text
 
 
+def vn_date(value) -> str:
+    """A date (or the Vietnam date of an instant) as dd/mm/yyyy."""
+    if value is None:
+        return NONE
+    if isinstance(value, datetime):
+        value = value.astimezone(VN_TZ).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def verdict_label(value: str | None) -> str:
+    return VERDICT_LABELS.get(value, NONE) if value else NONE
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(vn_time)
+    app.add_template_filter(vn_date)
     app.add_template_filter(working_time)
+    app.add_template_filter(status_label)
+    app.add_template_filter(verdict_label)
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
