@@ -1,0 +1,147 @@
+"""A dossier's story: its steps as the electronic Phiếu kiểm soát (Mẫu 06) and its history in Vietnamese."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from .clock import VN_TZ
+from .models import Event, Unit, User, WorkItem
+from .statuses import STATUS_LABELS
+
+# Bookkeeping that says nothing to an official reading the dossier's history.
+NOISE = {"task_claimed", "task_unclaimed", "message_retried", "notification_sent", "clock_restarted",
+         "clock_stopped"}
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    work_item_id: int
+    bpmn_id: str
+    name: str
+    unit_name: str
+    role_key: str
+    state: str
+    ready_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    on_behalf_of: str | None
+    signature_form: str | None
+    verdict: str | None
+    notes: dict = field(default_factory=dict)
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    actor: str | None
+    action: str
+    label: str
+    status_before: int | None
+    status_after: int | None
+    detail: dict
+
+
+def dossier_timeline(session: Session, dossier_id: int) -> list[TimelineStep]:
+    """Every step of the dossier (all its instances), with who completed it and on whose behalf."""
+    completer, principal = aliased(User), aliased(User)
+    rows = session.execute(
+        select(WorkItem, Unit.name, completer.full_name, principal.full_name)
+        .join(Unit, Unit.id == WorkItem.unit_id)
+        .outerjoin(completer, completer.id == WorkItem.completed_by_id)
+        .outerjoin(principal, principal.id == WorkItem.on_behalf_of_id)
+        .where(WorkItem.dossier_id == dossier_id)
+        .order_by(WorkItem.ready_at, WorkItem.id)
+    ).all()
+    notes = _step_notes(session, dossier_id)
+    return [TimelineStep(
+        work_item_id=item.id, bpmn_id=item.bpmn_id, name=item.name, unit_name=unit_name, role_key=item.role_key,
+        state=item.state, ready_at=item.ready_at, due_at=item.due_at, completed_at=item.completed_at,
+        completed_by=by, on_behalf_of=behalf, signature_form=item.signature_form, verdict=item.verdict,
+        notes=notes.get(item.id, {}),
+    ) for item, unit_name, by, behalf in rows]
+
+
+def _step_notes(session: Session, dossier_id: int) -> dict[int, dict]:
+    """The form data each completion recorded (older events carry none)."""
+    rows = session.execute(select(Event.work_item_id, Event.detail).where(
+        Event.dossier_id == dossier_id, Event.action == "task_completed", Event.work_item_id.is_not(None)))
+    return {item_id: dict((detail or {}).get("data") or {}) for item_id, detail in rows}
+
+
+def dossier_history(session: Session, dossier_id: int) -> list[HistoryEntry]:
+    """The audit trail of the dossier, oldest first, each event told as one Vietnamese sentence."""
+    rows = session.execute(
+        select(Event, User.full_name, WorkItem.name)
+        .outerjoin(User, User.id == Event.actor_id)
+        .outerjoin(WorkItem, WorkItem.id == Event.work_item_id)
+        .where(Event.dossier_id == dossier_id, Event.action.not_in(NOISE))
+        .order_by(Event.at, Event.id)
+    ).all()
+    units = dict(session.execute(select(Unit.id, Unit.name)).all()) if any(
+        e.action.startswith("message_") for e, _, _ in rows) else {}
+    return [HistoryEntry(at=event.at, actor=actor, action=event.action,
+                         label=event_label(event, step_name, units), status_before=event.status_before,
+                         status_after=event.status_after, detail=dict(event.detail or {}))
+            for event, actor, step_name in rows]
+
+
+def event_label(event: Event, step_name: str | None = None, units: dict[int, str] | None = None) -> str:
+    """One event as the sentence an official reads in the history list."""
+    detail, units = event.detail or {}, units or {}
+    action = event.action
+    if action == "dossier_received":
+        return "Tiếp nhận hồ sơ"
+    if action == "status_changed":
+        return f"Chuyển trạng thái: {_status(event.status_before)} → {_status(event.status_after)}"
+    if action == "task_completed":
+        return f"Hoàn thành bước: {step_name or detail.get('task', '')}"
+    if action == "task_cancelled":
+        return f"Hủy bước: {step_name or ''}".rstrip(": ")
+    if action == "supplement_requested":
+        return f"Yêu cầu bổ sung: {'; '.join(detail.get('missing') or [])}"
+    if action == "due_extended":
+        return f"Gia hạn đến {_day(detail.get('extended_due_at'))}"
+    if action == "withdrawal_requested":
+        reason = detail.get("reason")
+        return f"Công dân yêu cầu rút hồ sơ: {reason}" if reason else "Công dân yêu cầu rút hồ sơ"
+    if action == "dossier_stopped":
+        return f"Dừng xử lý: {detail.get('reason', '')}"
+    if action == "fee_recorded":
+        return f"Thu phí {format_amount(detail.get('amount'))} (biên lai số {detail.get('receipt_no', '')})"
+    if action == "message_sent":
+        return f"Gửi thông điệp liên thông {detail.get('message', '')} từ {units.get(detail.get('from_unit_id'), '')}".strip()
+    if action == "message_delivered":
+        return (f"Nhận thông điệp liên thông {detail.get('message', '')} tại "
+                f"{units.get(detail.get('to_unit_id'), '')}").strip()
+    if action == "message_failed":
+        return f"Gửi thông điệp liên thông {detail.get('message', '')} không thành công"
+    if action == "notification_failed":
+        return "Gửi thông báo cho công dân không thành công"
+    if action == "access_refused":
+        return "Truy cập bị từ chối"
+    if action == "instance_failed":
+        return "Quy trình gặp lỗi"
+    return action
+
+
+def format_amount(amount) -> str:
+    """A sum of đồng the Vietnamese way: 1.500.000 đồng."""
+    if amount is None:
+        return "—"
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
+def _status(code: int | None) -> str:
+    return STATUS_LABELS.get(code, "—") if code is not None else "—"
+
+
+def _day(value: str | None) -> str:
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value)
+    day: date = moment.astimezone(VN_TZ).date() if moment.tzinfo else moment.date()
+    return day.strftime("%d/%m/%Y")

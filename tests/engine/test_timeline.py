@@ -1,0 +1,38 @@
+"""The dossier's steps (electronic Mẫu 06) and its history, told in Vietnamese."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.db import unit_of_work
+from engine.dossiers import get_dossier
+from engine.timeline import dossier_history, dossier_timeline
+from ..driving import do
+from ..webapp.webpages import receive
+
+APPRAISAL = {"noi_dung_sai_sot": "Sai năm sinh của chủ sử dụng", "nguyen_nhan": "Lỗi nhập liệu",
+             "de_xuat": "dinh_chinh"}
+
+
+def test_timeline_lists_each_step_with_who_and_verdict(factory, org, now):
+    receipt = receive(factory, org, now)
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now + timedelta(days=1))
+    do(factory, org, "lanhdao.vpdk", "ut_phe_duyet", {"quyet_dinh": "dong_y"}, now + timedelta(days=30))
+    with unit_of_work(factory) as s:
+        steps = dossier_timeline(s, get_dossier(s, receipt.code).id)
+    by_id = {step.bpmn_id: step for step in steps}
+    assert [step.bpmn_id for step in steps][:3] == ["ut_tiep_nhan", "ut_tham_dinh", "ut_phe_duyet"]
+    assert by_id["ut_tham_dinh"].completed_by and by_id["ut_tham_dinh"].verdict == "early"
+    assert by_id["ut_phe_duyet"].verdict == "late"
+    assert by_id["ut_chuyen_tra"].state == "ready" and by_id["ut_chuyen_tra"].completed_by is None
+    assert all(step.unit_name for step in steps)
+
+
+def test_history_is_told_in_vietnamese(factory, org, now):
+    receipt = receive(factory, org, now)
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
+    with unit_of_work(factory) as s:
+        labels = [entry.label for entry in dossier_history(s, get_dossier(s, receipt.code).id)]
+    assert labels[0] == "Tiếp nhận hồ sơ"
+    assert "Chuyển trạng thái: Được tiếp nhận → Đang xử lý" in labels
+    assert any(label.startswith("Hoàn thành bước: ") for label in labels)
