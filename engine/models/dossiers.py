@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -14,6 +14,10 @@ from .procedures import Procedure, ProcessVersion
 
 class Dossier(Base):
     __tablename__ = "dossier"
+    __table_args__ = (
+        Index("ix_dossier_receiving_received", "receiving_unit_id", "received_at"),  # the unit's register
+        Index("ix_dossier_deciding_received", "deciding_unit_id", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)  # mã hồ sơ

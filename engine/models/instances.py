@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -34,7 +34,11 @@ class ProcessInstance(Base):
 
 class WorkItem(Base):
     __tablename__ = "work_item"
-    __table_args__ = (UniqueConstraint("instance_id", "task_id"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_work_item_open_by_unit_role", "unit_id", "role_key", "state", "due_at"),  # "my units' work"
+        Index("ix_work_item_open_by_assignee", "assignee_id", "state", "due_at"),  # "assigned to me"
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

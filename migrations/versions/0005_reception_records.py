@@ -88,11 +88,24 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('fee_paid_amount', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('fee_receipt_no', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('fee_paid_at', engine.models.base.UTCDateTime(), nullable=True))
+        batch_op.create_index('ix_dossier_receiving_received', ['receiving_unit_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_dossier_deciding_received', ['deciding_unit_id', 'received_at'], unique=False)
+
+    with op.batch_alter_table('work_item', schema=None) as batch_op:
+        batch_op.create_index('ix_work_item_open_by_unit_role', ['unit_id', 'role_key', 'state', 'due_at'],
+                              unique=False)
+        batch_op.create_index('ix_work_item_open_by_assignee', ['assignee_id', 'state', 'due_at'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('work_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_item_open_by_assignee')
+        batch_op.drop_index('ix_work_item_open_by_unit_role')
+
     with op.batch_alter_table('dossier', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossier_deciding_received')
+        batch_op.drop_index('ix_dossier_receiving_received')
         batch_op.drop_column('fee_paid_at')
         batch_op.drop_column('fee_receipt_no')
         batch_op.drop_column('fee_paid_amount')
