@@ -1,0 +1,82 @@
+"""GET /openapi.json: the OpenAPI 3.1 document, built from the operations the `endpoint` decorator recorded."""
+from __future__ import annotations
+
+import re
+
+from flask import jsonify, request
+
+from . import bp
+from .registry import OPERATIONS, Operation, endpoint
+from .schemas import SCHEMAS, ref
+
+TITLE = "motcua — API tích hợp hệ thống"
+VERSION = "1.0.0"
+DEFAULT_ERRORS = {400: "Yêu cầu không hợp lệ (nội dung không phải đối tượng JSON)",
+                  401: "Thiếu hoặc sai mã truy cập", 422: "Dữ liệu không hợp lệ; fields nêu lỗi từng trường"}
+DESCRIPTIONS = {200: "Thành công", 201: "Đã tạo", 403: "Không có quyền", 404: "Không tìm thấy",
+                405: "Phương thức không được hỗ trợ", 409: "Xung đột: đối tượng đã bị thay đổi",
+                429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống"}
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's `/work-items/<int:item_id>` as OpenAPI's `/work-items/{item_id}`."""
+    return _CONVERTER.sub(lambda match: "{" + match.group(2) + "}", rule)
+
+
+def build_document(server_url: str) -> dict:
+    paths: dict[str, dict] = {}
+    for operation in OPERATIONS:
+        paths.setdefault(openapi_path(operation.rule), {})[operation.method] = _operation(operation)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION,
+                 "description": "API JSON để đồng bộ với Cổng dịch vụ công và các hệ thống khác. "
+                                "Mọi thời điểm theo ISO 8601, giờ Việt Nam (+07:00)."},
+        "servers": [{"url": server_url}],
+        "tags": [{"name": name} for name in dict.fromkeys(t for o in OPERATIONS for t in o.tags)],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Mã lấy từ POST /tokens"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": paths,
+    }
+
+
+def _operation(operation: Operation) -> dict:
+    responses = dict(operation.responses)
+    if operation.auth:
+        responses.setdefault(401, "Error")
+    if operation.request:
+        responses.setdefault(400, "Error")
+        responses.setdefault(422, "Error")
+    responses.setdefault(500, "Error")
+    document = {
+        "operationId": f"{operation.method}_{openapi_path(operation.rule)}".replace("/api/v1/", "")
+        .replace("/", "_").replace("{", "").replace("}", "").replace("-", "_"),
+        "summary": operation.summary,
+        "tags": list(operation.tags),
+        "parameters": list(operation.parameters),
+        "responses": {str(status): _response(status, name) for status, name in sorted(responses.items())},
+        "security": [{"bearer": []}] if operation.auth else [],
+    }
+    if operation.description:
+        document["description"] = operation.description
+    if operation.request:
+        document["requestBody"] = {"required": True,
+                                   "content": {"application/json": {"schema": ref(operation.request)}}}
+    return document
+
+
+def _response(status: int, name: str | None) -> dict:
+    response = {"description": DEFAULT_ERRORS.get(status) or DESCRIPTIONS.get(status, "Lỗi")}
+    if name:
+        response["content"] = {"application/json": {"schema": ref(name)}}
+    return response
+
+
+@endpoint(bp, "/openapi.json", methods=["GET"], auth=False, tags=["Tài liệu"],
+          summary="Tài liệu OpenAPI 3.1 của API này", responses={200: "OpenAPI"})
+def openapi_document():
+    return jsonify(build_document(request.host_url.rstrip("/") + bp.url_prefix))

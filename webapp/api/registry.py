@@ -1,0 +1,107 @@
+"""The `endpoint` decorator: registers an API route, guards it (bearer token, JSON body) and records its operation."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Blueprint, g
+from flask import request as http_request
+from jsonschema import Draft202012Validator
+
+from engine import AuthenticationFailed, MotcuaError, ValidationFailed, clock
+from engine.clock import VN_TZ
+from engine.forms import field_errors
+from engine.tokens import user_for_token
+
+from ..db import db_session
+from ..errors import log_refusal
+from .schemas import SCHEMAS
+
+
+class BadRequest(MotcuaError):
+    """A body that is not a JSON object: 400 (an engine error class unknown to the status map maps to 400)."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation: what the OpenAPI document says about a route and method."""
+
+    rule: str
+    method: str
+    summary: str
+    tags: tuple[str, ...]
+    auth: bool
+    request: str | None  # a name in schemas.SCHEMAS
+    responses: dict[int, str | None]  # status -> schema name (None: no body)
+    parameters: tuple[dict, ...] = field(default_factory=tuple)
+    description: str = ""
+
+
+OPERATIONS: list[Operation] = []
+
+
+def endpoint(bp: Blueprint, rule: str, *, methods: list[str], summary: str, responses: dict[int, str | None],
+             request: str | None = None, auth: bool = True, tags: list[str] | None = None,
+             parameters: list[dict] | None = None, description: str = ""):
+    """Register `rule` on `bp` and document it; the view gets `body=` (validated JSON) when it takes a body."""
+    validator = Draft202012Validator(SCHEMAS[request]) if request else None
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(**kwargs):
+            if auth:
+                g.actor_id = bearer_user_id()
+            if validator is not None:
+                kwargs["body"] = json_body(validator)
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=methods)
+        for method in methods:
+            OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary, tuple(tags or ()), auth,
+                                        request, responses, tuple(parameters or ()), description))
+        return guarded
+
+    return decorate
+
+
+def bearer_user_id() -> int:
+    """The id of the token's holder; a refused attempt is kept in the audit trail (never the token itself)."""
+    scheme, _, token = http_request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        log_refusal("Thiếu mã truy cập (Authorization: Bearer …).", what=f"API {http_request.method} {http_request.path}")
+        raise AuthenticationFailed("Cần gửi mã truy cập: Authorization: Bearer <token>.")
+    try:
+        return user_for_token(db_session(), token.strip(), clock.now()).id
+    except AuthenticationFailed:
+        log_refusal("Mã truy cập không hợp lệ, hết hạn hoặc đã thu hồi.", what=f"API {http_request.method} {http_request.path}")
+        raise
+
+
+def json_body(validator: Draft202012Validator) -> dict:
+    """The request's JSON object, checked against the schema the OpenAPI document publishes."""
+    data = http_request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON (Content-Type: application/json).")
+    errors = field_errors(validator, data)
+    if errors:
+        raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.", errors)
+    return data
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An instant as ISO 8601 in Vietnam time (+07:00)."""
+    return moment.astimezone(VN_TZ).isoformat() if moment is not None else None
+
+
+def parse_instant(text: str, field_name: str) -> datetime:
+    """An ISO 8601 instant that carries its offset; anything else is a field error."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.",
+                               {field_name: ["Cần thời điểm ISO 8601, ví dụ 2026-03-02T09:00:00+07:00."]}) from None
+    if moment.tzinfo is None:
+        raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.",
+                               {field_name: ["Thời điểm phải ghi rõ múi giờ, ví dụ +07:00."]})
+    return moment

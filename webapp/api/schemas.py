@@ -1,0 +1,157 @@
+"""JSON Schemas of the API's bodies: the same dicts validate requests and fill the OpenAPI components."""
+from __future__ import annotations
+
+from engine.dossiers import APPLICANT_SCHEMA, CHANNELS
+from engine.inbox import VIEWS
+from engine.statuses import RETURN_METHODS
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def instant(description: str = "") -> dict:
+    return {"type": "string", "format": "date-time", "description": description or "ISO 8601, giờ Việt Nam (+07:00)"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def text(max_length: int, **extra) -> dict:
+    return {"type": "string", "maxLength": max_length, **extra}
+
+
+ERROR = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["status", "message", "fields"],
+        "properties": {
+            "status": {"type": "integer"},
+            "message": {"type": "string", "description": "Thông báo lỗi bằng tiếng Việt"},
+            "fields": {"type": "object", "description": "Đường dẫn trường (vd. applicant.phone) → các lỗi",
+                       "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        },
+    }},
+}
+TOKEN_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["username", "password"],
+    "properties": {"username": text(80, minLength=1), "password": text(200, minLength=1)},
+}
+TOKEN = {
+    "type": "object", "required": ["token", "token_type", "expires_at"],
+    "properties": {"token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_at": instant()},
+}
+PROCEDURE = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "field": {"type": "string"},
+        "level": {"type": "string"}, "variant": {"type": "string"}, "time_limit": {"type": "number"},
+        "time_limit_unit": {"type": "string"},
+        "active_version": nullable({"type": "integer", "description": "Số phiên bản quy trình đang áp dụng"}),
+    },
+}
+PROCEDURE_LIST = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("Procedure")}}}
+PROCEDURE_DETAIL = {
+    "allOf": [ref("Procedure"), {"type": "object", "properties": {
+        "documents": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "original": {"type": "integer"}, "certified_copy": {"type": "integer"},
+            "photocopy": {"type": "integer"}, "required": {"type": "boolean"}}}},
+        "fees": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "amount": {"type": "number"}, "note": {"type": "string"}}}},
+    }}],
+}
+DOSSIER_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["procedure_code", "applicant", "channel"],
+    "properties": {
+        "procedure_code": text(40, minLength=1, description="Mã thủ tục (vd. 1.004227) hoặc tên thư mục quy trình"),
+        "applicant": APPLICANT_SCHEMA,
+        "channel": {"enum": list(CHANNELS), "description": "direct / online / postal"},
+        "received_at": text(40, format="date-time",
+                            description="Thời điểm nhận (bưu chính) hoặc nộp trực tuyến, ISO 8601 có múi giờ; "
+                                        "mặc định: bây giờ"),
+        "receiving_unit_code": text(40, description="Bắt buộc khi người gọi làm Một cửa ở nhiều đơn vị"),
+        "components": {"type": "array", "maxItems": 100, "items": text(500),
+                       "description": "Tên các thành phần hồ sơ đã nhận"},
+        "return_method": {"enum": list(RETURN_METHODS)},
+        "return_address": text(500),
+    },
+}
+RECEIPT = {
+    "type": "object", "required": ["code", "secret", "status", "due_at", "received_at"],
+    "properties": {"code": {"type": "string"}, "secret": {"type": "string", "description": "Mã tra cứu của công dân"},
+                   "status": {"type": "integer"}, "due_at": nullable(instant()), "received_at": instant()},
+}
+TIMELINE_STEP = {
+    "type": "object",
+    "properties": {
+        "work_item_id": {"type": "integer"}, "bpmn_id": {"type": "string"}, "name": {"type": "string"},
+        "unit_name": {"type": "string"}, "role_key": {"type": "string"},
+        "state": {"enum": ["ready", "completed", "cancelled"]}, "ready_at": instant(),
+        "due_at": nullable(instant()), "completed_at": nullable(instant()),
+        "completed_by": nullable({"type": "string"}), "on_behalf_of": nullable({"type": "string"}),
+        "signature_form": nullable({"type": "string"}), "verdict": nullable({"type": "string"}),
+        "notes": {"type": "object"},
+    },
+}
+DOSSIER = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "procedure_code": {"type": "string"}, "procedure_name": {"type": "string"},
+        "status": {"type": "integer"}, "status_label": {"type": "string"}, "channel": {"type": "string"},
+        "received_at": instant(), "due_at": nullable(instant()), "extended_due_at": nullable(instant()),
+        "finished_at": nullable(instant()), "returned_at": nullable(instant()),
+        "applicant": {"type": "object"}, "receiving_unit_code": {"type": "string"},
+        "deciding_unit_code": {"type": "string"}, "timeline": {"type": "array", "items": ref("TimelineStep")},
+    },
+}
+WORK_ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "dossier_code": {"type": "string"}, "procedure_code": {"type": "string"},
+        "name": {"type": "string"}, "bpmn_id": {"type": "string"}, "role_key": {"type": "string"},
+        "unit_code": {"type": "string"}, "assignee": nullable({"type": "string"}), "ready_at": instant(),
+        "due_at": nullable(instant()), "remaining_seconds": nullable({"type": "integer"}),
+        "late": {"type": "boolean"}, "due_soon": {"type": "boolean"},
+        "form": nullable({"type": "object", "description": "JSON Schema của biểu mẫu (chỉ ở GET /work-items/{id})"}),
+    },
+}
+WORK_ITEM_PAGE = {
+    "type": "object", "required": ["items", "total", "page", "per_page", "pages"],
+    "properties": {"items": {"type": "array", "items": ref("WorkItem")}, "total": {"type": "integer"},
+                   "page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"},
+                   "counts": {"type": "object", "additionalProperties": {"type": "integer"}}},
+}
+COMPLETE_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["data"],
+    "properties": {"data": {"type": "object", "description": "Dữ liệu biểu mẫu, theo JSON Schema ở trường form"}},
+}
+COMPLETION = {
+    "type": "object", "required": ["work_item_id", "dossier_code", "status_before", "status_after"],
+    "properties": {"work_item_id": {"type": "integer"}, "dossier_code": {"type": "string"},
+                   "status_before": {"type": "integer"}, "status_after": {"type": "integer"},
+                   "verdict": nullable({"enum": ["early", "on_time", "late"]})},
+}
+PUBLIC_STATUS = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"}, "procedure_name": {"type": "string"}, "status": {"type": "integer"},
+        "status_label": {"type": "string"}, "received_at": instant(), "due_at": nullable(instant()),
+        "extended_due_at": nullable(instant()), "missing": {"type": "array", "items": {"type": "string"}},
+        "result_ready": {"type": "boolean"}, "returned_at": nullable(instant()), "finished": {"type": "boolean"},
+        "receiving_unit_name": {"type": "string"}, "can_rate": {"type": "boolean"},
+        "rating": nullable({"type": "integer"}),
+    },
+}
+OPENAPI = {"type": "object", "description": "Tài liệu OpenAPI 3.1 này"}
+
+SCHEMAS = {
+    "Error": ERROR, "TokenRequest": TOKEN_REQUEST, "Token": TOKEN, "Procedure": PROCEDURE,
+    "ProcedureList": PROCEDURE_LIST, "ProcedureDetail": PROCEDURE_DETAIL, "DossierRequest": DOSSIER_REQUEST,
+    "Receipt": RECEIPT, "TimelineStep": TIMELINE_STEP, "Dossier": DOSSIER, "WorkItem": WORK_ITEM,
+    "WorkItemPage": WORK_ITEM_PAGE, "CompleteRequest": COMPLETE_REQUEST, "Completion": COMPLETION,
+    "PublicStatus": PUBLIC_STATUS, "OpenAPI": OPENAPI,
+}
+VIEW_PARAMETER = {"name": "view", "in": "query", "required": False,
+                  "schema": {"enum": list(VIEWS), "default": "mine"},
+                  "description": "mine: việc tôi đang nhận; unit: việc chưa ai nhận ở vai trò/đơn vị của tôi"}

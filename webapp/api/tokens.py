@@ -1,0 +1,27 @@
+"""POST /tokens: a bearer token for an official's username and password."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from engine import AuthenticationFailed, clock
+from engine.tokens import issue_token
+
+from ..db import db_session
+from ..errors import log_refusal
+from . import bp
+from .registry import endpoint, iso
+
+
+@endpoint(bp, "/tokens", methods=["POST"], auth=False, tags=["Xác thực"], request="TokenRequest",
+          summary="Cấp mã truy cập (bearer token) cho tài khoản cán bộ",
+          description="Gửi kèm mã ở mọi lời gọi khác (trừ tra cứu công khai): `Authorization: Bearer <token>`.",
+          responses={201: "Token", 401: "Error"})
+def issue(body: dict):
+    hours = current_app.config["MOTCUA_SETTINGS"].api_token_hours
+    try:
+        token, expires_at = issue_token(db_session(), body["username"], body["password"], clock.now(), hours)
+    except AuthenticationFailed:
+        log_refusal("Sai tên đăng nhập hoặc mật khẩu khi xin mã truy cập API.", what="API POST /api/v1/tokens",
+                    username=body["username"][:80])
+        raise
+    return jsonify(token=token, token_type="Bearer", expires_at=iso(expires_at)), 201
