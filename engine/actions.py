@@ -3,36 +3,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from .audit import record_event
 from .errors import ValidationFailed
 from .legal_clock import restart_clock, stop_clock
-from .lifecycle import mark_supplement_requested
+from .lifecycle import extend_dossier_due, mark_supplement_requested
 from .outbox import queue_for_dossier
-from .unit_calendars import unit_calendar
 
 
 def extend_due(run, props: dict, data: dict) -> None:
     """Mẫu 04 signed: `ngay_hen_moi` becomes the extended due date (the original stays for statistics),
     `ly_do_cham` goes into the apology sent to the citizen."""
-    dossier = run.dossier
     try:
         new_day = date.fromisoformat(str(data.get("ngay_hen_moi", "")))
     except ValueError:
         raise ValidationFailed("Văn bản xin lỗi chưa có ngày hẹn mới hợp lệ.",
                                {"ngay_hen_moi": ["Ngày hẹn mới không hợp lệ."]}) from None
-    new_due = unit_calendar(run.session, dossier.deciding_unit_id).end_of_day(new_day)
-    current = dossier.extended_due_at or dossier.due_at
-    if current is not None and new_due <= current:
-        raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
-                               {"ngay_hen_moi": ["Ngày hẹn mới phải sau hạn hiện tại."]})
-    dossier.extended_due_at = new_due
-    dossier.extension_count += 1
-    record_event(run.session, action="due_extended", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
-                 instance_id=run.instance.id, status_before=dossier.status, status_after=dossier.status,
-                 detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
-                         "extended_due_at": new_due.isoformat(), "reason": data.get("ly_do_cham", "")})
-    queue_for_dossier(run.session, dossier, "apology", run.now, reason=data.get("ly_do_cham", ""),
-                      new_due_at=new_due, original_due_at=current)
+    extend_dossier_due(run.session, run.dossier, new_day, data.get("ly_do_cham", ""), run.actor_id, run.now,
+                       instance_id=run.instance.id, field="ngay_hen_moi")
 
 
 def request_supplement(run, props: dict, data: dict) -> None:
