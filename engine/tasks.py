@@ -8,13 +8,14 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, joinedload
 
 from . import runtime, spiff
+from .access import is_leader_of
 from .audit import record_event
 from .clock import VN_TZ
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import validate_form
 from .catalog import version_bundle
 from .delegations import active_delegation, delegated_clause, holds_role_clause, may_act_clause
-from .models import ProcessInstance, User, WorkItem
+from .models import Membership, ProcessInstance, Role, User, WorkItem
 from .unit_calendars import unit_calendar
 
 
@@ -119,6 +120,51 @@ def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) ->
     return item
 
 
+def assign_task(session: Session, item_id: int, assignee_id: int | None, actor_id: int, now: datetime) -> WorkItem:
+    """A leader of the item's unit hands an open item to an official holding its role there, or back to the pool."""
+    item = _led_item(session, item_id, actor_id)
+    if item.state != "ready":
+        raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
+    if assignee_id is not None and assignee_id not in {u.id for u in _role_holders(session, item)}:
+        raise ValidationFailed("Không giao được công việc.", {
+            "assignee_id": ["Người được giao phải giữ vai trò của bước này tại đơn vị."]})
+    previous = item.assignee_id
+    if previous == assignee_id:
+        return item
+    item.assignee_id, item.claimed_at = assignee_id, now if assignee_id is not None else None
+    record_event(session, action="task_reassigned", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id,
+                 detail={"from": previous, "to": assignee_id, "from_name": _name_or_none(session, previous),
+                         "to_name": _name_or_none(session, assignee_id)})
+    session.flush()
+    return item
+
+
+def assignable_users(session: Session, item_id: int, actor_id: int) -> list[User]:
+    """Who a leader of the item's unit may hand it to: active holders of its role there, by name."""
+    return _role_holders(session, _led_item(session, item_id, actor_id))
+
+
+def may_assign(session: Session, item: WorkItem, user_id: int) -> bool:
+    return is_leader_of(session, user_id, item.unit_id)
+
+
+def _led_item(session: Session, item_id: int, actor_id: int) -> WorkItem:
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(f"Không có công việc #{item_id}.")
+    if not may_assign(session, item, actor_id):
+        raise Forbidden("Chỉ lãnh đạo đơn vị xử lý bước này mới giao lại được công việc.")
+    return item
+
+
+def _role_holders(session: Session, item: WorkItem) -> list[User]:
+    return list(session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).join(Role, Membership.role_id == Role.id)
+        .where(Role.key == item.role_key, Membership.unit_id == item.unit_id, User.is_active.is_(True))
+        .distinct().order_by(User.full_name, User.id)))
+
+
 def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
     """Validate the form, complete the user task in its instance and save everything in one flush."""
     item, by_role = _authorized_item(session, item_id, actor_id, now)
@@ -147,7 +193,7 @@ def _complete(session: Session, item: WorkItem, by_role: bool, data: dict, actor
     runtime.project(run, completing=item)
     record_event(session, action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
                  instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
-                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict})
+                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict, "data": data})
     runtime.save(run)
     return Completion(item.id, run.dossier.code, status_before, run.dossier.status, item.verdict)
 
@@ -168,6 +214,10 @@ def _open_item(session: Session, item_id: int, user_id: int, now: datetime | Non
     if item.state != "ready":
         raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
     return item
+
+
+def _name_or_none(session: Session, user_id: int | None) -> str | None:
+    return _name(session, user_id) if user_id else None
 
 
 def _name(session: Session, user_id: int | None) -> str:
