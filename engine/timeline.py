@@ -72,6 +72,35 @@ def _step_notes(session: Session, dossier_id: int) -> dict[int, dict]:
     return {item_id: dict((detail or {}).get("data") or {}) for item_id, detail in rows}
 
 
+@dataclass(frozen=True)
+class SignedRecord:
+    """The latest event of one kind and who signed it (with TUQ./KT. when a delegate signed the step)."""
+
+    at: datetime
+    detail: dict
+    signer: str | None
+    on_behalf_of: str | None
+    signature_form: str | None
+
+
+def latest_signed(session: Session, dossier_id: int, action: str) -> SignedRecord | None:
+    """The newest `action` event; when a BPMN step caused it, the step tells whether it was delegated."""
+    row = session.execute(select(Event, User.full_name).outerjoin(User, User.id == Event.actor_id)
+                          .where(Event.dossier_id == dossier_id, Event.action == action)
+                          .order_by(Event.at.desc(), Event.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    event, signer = row
+    principal = aliased(User)
+    step = session.execute(
+        select(WorkItem.signature_form, principal.full_name)
+        .outerjoin(principal, principal.id == WorkItem.on_behalf_of_id)
+        .where(WorkItem.dossier_id == dossier_id, WorkItem.completed_at == event.at,
+               WorkItem.completed_by_id == event.actor_id).limit(1)).first()
+    form, behalf = step if step is not None else (None, None)
+    return SignedRecord(event.at, dict(event.detail or {}), signer, behalf, form)
+
+
 def dossier_history(session: Session, dossier_id: int) -> list[HistoryEntry]:
     """The audit trail of the dossier, oldest first, each event told as one Vietnamese sentence."""
     rows = session.execute(

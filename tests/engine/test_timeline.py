@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from engine.db import unit_of_work
+from engine.models import User
 from engine.dossiers import get_dossier
 from engine.timeline import dossier_history, dossier_timeline
 from ..driving import do
@@ -36,3 +39,27 @@ def test_history_is_told_in_vietnamese(factory, org, now):
     assert labels[0] == "Tiếp nhận hồ sơ"
     assert "Chuyển trạng thái: Được tiếp nhận → Đang xử lý" in labels
     assert any(label.startswith("Hoàn thành bước: ") for label in labels)
+
+
+def test_delegated_step_shows_on_whose_behalf_and_the_signature_form(factory, org, now):
+    from engine import complete_task, list_work_items
+    from engine.delegations import create_delegation
+
+    receipt = receive(factory, org, now)
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
+    specialist = org["chuyenvien.vpdk"]
+    with unit_of_work(factory) as s:
+        create_delegation(s, from_user_id=org["lanhdao.vpdk"], to_user_id=specialist, role_key="lanh_dao",
+                          unit_code="000.21.01.H99", valid_from=now, valid_to=now + timedelta(days=3),
+                          signature_form="KT.", actor_id=org["lanhdao.vpdk"], now=now)
+    with unit_of_work(factory) as s:
+        [item] = list_work_items(s, specialist, now=now)
+        complete_task(s, item.id, {"quyet_dinh": "dong_y"}, specialist, now)
+    with unit_of_work(factory) as s:
+        steps = {step.bpmn_id: step for step in dossier_timeline(s, get_dossier(s, receipt.code).id)}
+        names = {u.username: u.full_name for u in s.scalars(select(User))}
+    approval = steps["ut_phe_duyet"]
+    assert approval.completed_by == names["chuyenvien.vpdk"]
+    assert (approval.on_behalf_of, approval.signature_form) == (names["lanhdao.vpdk"], "KT.")
+    assert steps["ut_tham_dinh"].on_behalf_of is None

@@ -1,0 +1,50 @@
+"""Finding dossiers by code or applicant name among those of the units where the official holds a role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from .access import unit_ids_of
+from .models import Dossier
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    dossiers: list[Dossier]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def search_dossiers(session: Session, user_id: int, query: str = "", status: int | None = None, page: int = 1,
+                    per_page: int = 25) -> SearchPage:
+    """Newest first; `query` matches part of the code or of the applicant's name (case-insensitive)."""
+    page, per_page = max(1, int(page)), min(max(1, int(per_page)), MAX_PER_PAGE)
+    units = unit_ids_of(session, user_id)
+    if not units:
+        return SearchPage([], page, per_page, False)
+    statement = (select(Dossier).options(joinedload(Dossier.procedure))
+                 .where(or_(Dossier.receiving_unit_id.in_(units), Dossier.deciding_unit_id.in_(units))))
+    text = (query or "").strip()
+    if text:
+        pattern = f"%{_escape(text.lower())}%"
+        # SQLite lowers ASCII letters only: names are matched as typed and in lower case.
+        name = Dossier.applicant["name"].as_string()
+        statement = statement.where(or_(func.lower(Dossier.code).like(pattern, escape="\\"),
+                                        func.lower(name).like(pattern, escape="\\"),
+                                        name.like(f"%{_escape(text)}%", escape="\\"),
+                                        Dossier.applicant["id_number"].as_string() == text))
+    if status is not None:
+        statement = statement.where(Dossier.status == status)
+    rows = list(session.scalars(statement.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+                                .limit(per_page + 1).offset((page - 1) * per_page)))
+    return SearchPage(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
