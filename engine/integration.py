@@ -6,27 +6,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import unit_ids_of
 from .dossiers import Receipt, receive_dossier
-from .errors import Forbidden, ValidationFailed
+from .errors import ValidationFailed
+from .intake import check_desk, reception_units
 from .models import Unit, User, WorkItem
-
-DESK_ROLE = "mot_cua"
 
 
 def desk_unit_code(session: Session, user_id: int, unit_code: str | None) -> str:
     """The unit the caller receives for: the one named (they must hold mot_cua there) or their only desk."""
-    codes = sorted(session.scalars(select(Unit.code).where(Unit.id.in_(unit_ids_of(session, user_id, {DESK_ROLE})))))
-    if not codes:
-        raise Forbidden("Chỉ công chức Bộ phận Một cửa mới được tiếp nhận hồ sơ.")
-    if unit_code is None:
-        if len(codes) > 1:
-            raise ValidationFailed("Cần chọn đơn vị tiếp nhận.", {
-                "receiving_unit_code": [f"Bắt buộc khi bạn làm Một cửa ở nhiều đơn vị: {', '.join(codes)}."]})
-        return codes[0]
-    if unit_code not in codes:
-        raise Forbidden(f"Bạn không làm Một cửa tại đơn vị {unit_code}.")
-    return unit_code
+    try:
+        return check_desk(session, user_id, unit_code).code
+    except ValidationFailed as exc:  # several desks and none named: say which field of the API body is missing
+        codes = ", ".join(sorted(unit.code for unit in reception_units(session, user_id)))
+        raise ValidationFailed(exc.message, {"receiving_unit_code": [
+            f"Bắt buộc khi bạn làm Một cửa ở nhiều đơn vị: {codes}."]}) from exc
 
 
 def receive_for_integration(session: Session, *, actor_id: int, procedure_code: str, applicant: dict,

@@ -20,8 +20,8 @@ _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
 def openapi_path(rule: str) -> str:
-    """Flask's `/work-items/<int:item_id>` as OpenAPI's `/work-items/{item_id}`."""
-    return _CONVERTER.sub(lambda match: "{" + match.group(2) + "}", rule)
+    """Flask's `/api/v1/work-items/<int:item_id>` as OpenAPI's `/work-items/{item_id}` (below the server URL)."""
+    return _CONVERTER.sub(lambda match: "{" + match.group(2) + "}", rule.removeprefix(bp.url_prefix))
 
 
 def build_document(server_url: str) -> dict:
@@ -53,8 +53,7 @@ def _operation(operation: Operation) -> dict:
         responses.setdefault(422, "Error")
     responses.setdefault(500, "Error")
     document = {
-        "operationId": f"{operation.method}_{openapi_path(operation.rule)}".replace("/api/v1/", "")
-        .replace("/", "_").replace("{", "").replace("}", "").replace("-", "_"),
+        "operationId": re.sub(r"\W+", "_", f"{operation.method}{openapi_path(operation.rule)}").strip("_"),
         "summary": operation.summary,
         "tags": list(operation.tags),
         "parameters": list(operation.parameters),
