@@ -37,6 +37,7 @@ TITLES = {
     409: "Dữ liệu đã thay đổi",
     413: "Dữ liệu gửi lên quá lớn",
     422: "Dữ liệu không hợp lệ",
+    429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
 }
 HTTP_MESSAGES = {
@@ -46,6 +47,7 @@ HTTP_MESSAGES = {
     404: "Không tìm thấy trang bạn yêu cầu.",
     405: "Trang này không hỗ trợ thao tác bạn vừa thực hiện.",
     413: "Dữ liệu gửi lên vượt quá dung lượng cho phép.",
+    429: "Bạn đã tra cứu quá nhiều lần, vui lòng thử lại sau ít phút.",
 }
 CSRF_MESSAGE = ("Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
                 "Hãy tải lại trang rồi thực hiện lại thao tác.")
