@@ -1,11 +1,173 @@
-"""Placeholder of the dossiers area; replaced by its real views."""
+"""The dossier area: finding a dossier, its page (facts, steps, history, actions), files and printed forms."""
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from engine import ValidationFailed, clock, lifecycle
+from engine.access import view_dossier
+from engine.attachments import list_attachments, read_attachment
+from engine.dossier_search import search_dossiers
+from engine.dossiers import CHANNELS
+from engine.statuses import RETURN_METHODS, STATUS_LABELS
+from engine.timeline import dossier_history, dossier_timeline, format_amount, latest_signed
+
+from .auth import login_required
+from .db import db_session
 
 bp = Blueprint("dossiers", __name__)
 
+FINISHED = {3, 8, 9, 10}
+MESSAGES = {
+    "request-supplement": "Đã gửi yêu cầu bổ sung hồ sơ (Mẫu 02).",
+    "record-supplement": "Đã ghi nhận hồ sơ bổ sung; tiếp tục giải quyết.",
+    "extend": "Đã gia hạn và gửi văn bản xin lỗi (Mẫu 04) cho người nộp.",
+    "withdraw": "Đã ghi nhận yêu cầu rút hồ sơ của công dân.",
+    "stop": "Đã dừng giải quyết hồ sơ (Mẫu 05).",
+    "record-fee": "Đã ghi nhận thu phí, lệ phí.",
+}
+
 
 @bp.get("/dossiers")
+@login_required
 def search():
-    return "Đang xây dựng", 501
+    query = request.args.get("q", "").strip()[:200]
+    status = request.args.get("status", type=int)
+    status = status if status in STATUS_LABELS else None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found = search_dossiers(db_session(), g.user.id, query, status=status, page=page)
+    return render_template("dossiers.html", found=found, query=query, status=status)
+
+
+@bp.get("/dossiers/<code>")
+@login_required
+def view(code: str):
+    return render_template("dossier.html", **_page(code))
+
+
+@bp.post("/dossiers/<code>/<action>")
+@login_required
+def act(code: str, action: str):
+    if action not in MESSAGES:
+        abort(404)
+    session, now = db_session(), clock.now()
+    view_dossier(session, code, g.user.id, now)
+    form = request.form
+    try:
+        _perform(action, code, form, now)
+    except ValidationFailed as exc:
+        session.rollback()
+        page = {**_page(code), "failed": action, "errors": exc.errors, "error": exc.message, "values": form}
+        return render_template("dossier.html", **page), 422
+    flash(_(MESSAGES[action]), "success")
+    return redirect(url_for(".view", code=code))
+
+
+def _perform(action: str, code: str, form, now) -> None:
+    session, user_id = db_session(), g.user.id
+    if action == "request-supplement":
+        missing = [line.strip() for line in form.get("missing", "").splitlines() if line.strip()]
+        lifecycle.request_supplement(session, code, missing, form.get("reason", ""), user_id, now)
+    elif action == "record-supplement":
+        lifecycle.record_supplement(session, code, user_id, now)
+    elif action == "extend":
+        lifecycle.issue_extension(session, code, _parse_day(form.get("new_day", "")), form.get("reason", ""),
+                                  user_id, now)
+    elif action == "withdraw":
+        lifecycle.request_withdrawal(session, code, user_id, now, form.get("reason", "").strip())
+    elif action == "stop":
+        lifecycle.stop_dossier(session, code, form.get("reason", ""), user_id, now)
+    else:
+        lifecycle.record_fee(session, code, _parse_amount(form.get("amount", "")), form.get("receipt_no", ""),
+                             user_id, now)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("Ngày hẹn mới không hợp lệ.", {"new_day": [_("Nhập ngày hẹn mới hợp lệ.")]}) from None
+
+
+def _parse_amount(text: str) -> int:
+    digits = text.strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not digits.isdigit():
+        raise ValidationFailed("Số tiền không hợp lệ.", {"amount": [_("Số tiền phải là số nguyên không âm (đồng).")]})
+    return int(digits)
+
+
+def _page(code: str) -> dict:
+    """Everything the dossier page shows, read after the access check."""
+    session, now = db_session(), clock.now()
+    dossier = view_dossier(session, code, g.user.id, now)
+    due = dossier.extended_due_at or dossier.due_at
+    procedure = dossier.procedure
+    return {
+        "dossier": dossier, "procedure": procedure, "channel": CHANNELS.get(dossier.channel, dossier.channel),
+        "return_method": RETURN_METHODS.get(dossier.return_method, dossier.return_method),
+        "overdue": due is not None and due < now and dossier.status not in FINISHED,
+        "verdict": lifecycle.on_time_verdict(dossier),
+        "steps": dossier_timeline(session, dossier.id), "history": dossier_history(session, dossier.id),
+        "actions": lifecycle.dossier_actions(session, dossier, g.user.id, now),
+        "handover": lifecycle.handover_item(session, dossier.id, g.user.id, now),
+        "attachments": list_attachments(session, dossier.id),
+        "fee_default": sum(int(fee.get("amount") or 0) for fee in procedure.fees or []),
+        "fee_paid": format_amount(dossier.fee_paid_amount) if dossier.fee_paid_amount is not None else None,
+        "prints": {action: latest_signed(session, dossier.id, action) is not None
+                   for action in ("supplement_requested", "due_extended", "dossier_stopped")},
+        "failed": None, "errors": {}, "error": None, "values": {},
+    }
+
+
+@bp.get("/dossiers/<code>/attachments/<int:attachment_id>")
+@login_required
+def attachment(code: str, attachment_id: int):
+    session, now = db_session(), clock.now()
+    dossier = view_dossier(session, code, g.user.id, now)
+    settings = current_app.config["MOTCUA_SETTINGS"]
+    found, data = read_attachment(session, attachments_dir(settings), attachment_id, g.user.id, now)
+    if found.dossier_id != dossier.id:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def attachments_dir(settings) -> Path:
+    """Where the dossiers' files are kept: beside the database, in the instance folder."""
+    return Path(settings.instance_path) / "attachments"
+
+
+@bp.get("/dossiers/<code>/mau-06")
+@login_required
+def print_control_sheet(code: str):
+    session = db_session()
+    dossier = view_dossier(session, code, g.user.id, clock.now())
+    return render_template("print/mau06.html", dossier=dossier, procedure=dossier.procedure,
+                           steps=dossier_timeline(session, dossier.id))
+
+
+@bp.get("/dossiers/<code>/mau-<number>")
+@login_required
+def print_notice(code: str, number: str):
+    """Mẫu 02 (supplement during processing), 04 (apology and extension), 05 (stop): from the latest event."""
+    templates = {"02": ("supplement_requested", "print/mau02_xu_ly.html"),
+                 "04": ("due_extended", "print/mau04.html"), "05": ("dossier_stopped", "print/mau05.html")}
+    if number not in templates:
+        abort(404)
+    action, template = templates[number]
+    session = db_session()
+    dossier = view_dossier(session, code, g.user.id, clock.now())
+    record = latest_signed(session, dossier.id, action)
+    if record is None:
+        abort(404)
+    instants = {key: datetime.fromisoformat(value) for key, value in record.detail.items()
+                if key.endswith("_at") and isinstance(value, str)}
+    return render_template(template, dossier=dossier, procedure=dossier.procedure, record=record,
+                           detail=record.detail, instants=instants, fee_paid=format_amount(dossier.fee_paid_amount)
+                           if dossier.fee_paid_amount is not None else None)
