@@ -1,49 +1,69 @@
-"""The officials' inbox: my work items, the task page with its form, claiming and releasing a task."""
+"""The officials' inbox and task page: views of open work, the form, claiming, reassigning, the delegate's signature."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from pathlib import Path
 
-from engine import (
-    ValidationFailed,
-    claim_task,
-    complete_task,
-    get_work_item,
-    list_work_items_with_timing,
-    unclaim_task,
-)
-from engine import clock
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import ValidationFailed, claim_task, clock, complete_task, list_procedures, unclaim_task
+from engine.inbox import VIEWS, list_inbox
+from engine.task_context import dossier_context, open_task, signature_block, step_records
+from engine.tasks import assign_task, assignable_users
 
 from .auth import login_required
 from .db import db_session
-from .taskform import form_fields, form_values, parse_form, work_item_form
+from .taskform import errors_by_field, form_fields, form_values, parse_form, work_item_form
 
 bp = Blueprint("inbox", __name__)
+
+VIEW_LABELS = {"mine": "Được giao cho tôi", "unit": "Chưa nhận của đơn vị", "due_soon": "Sắp đến hạn",
+               "overdue": "Quá hạn"}
+FILE_FIELD = "tep_dinh_kem"
 
 
 @bp.get("/")
 @login_required
 def index():
-    rows = list_work_items_with_timing(db_session(), g.user.id, clock.now())
-    return render_template("inbox.html", rows=rows)
+    view = request.args.get("view", "")
+    query, procedure = request.args.get("q", "").strip(), request.args.get("procedure", "").strip() or None
+    session, now = db_session(), clock.now()
+    options = {"query": query, "procedure_code": procedure, "page": request.args.get("page", 1, type=int) or 1}
+    result = list_inbox(session, g.user.id, now, view=view if view in VIEWS else "mine", **options)
+    if view not in VIEWS:  # no tab chosen: open where the work is, the unit's pool when nothing is mine yet
+        view = "mine"
+        if not result.total and result.counts["unit"]:
+            view, result = "unit", list_inbox(session, g.user.id, now, view="unit", **options)
+    return render_template("inbox.html", inbox=result, rows=result.rows, view=view, query=query,
+                           procedure=procedure or "", procedures=list_procedures(session), views=VIEW_LABELS,
+                           dossier_link=_dossier_link)
 
 
 @bp.route("/tasks/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def task(item_id: int):
-    session = db_session()
-    item = get_work_item(session, item_id, g.user.id, clock.now())
-    schema, ui = work_item_form(session, item)
-    fields = form_fields(schema, ui)
-    page = {"item": item, "dossier": item.dossier, "procedure": item.dossier.procedure, "schema": schema,
-            "fields": fields}
+    session, now = db_session(), clock.now()
+    access = open_task(session, item_id, g.user.id, now)
+    page = _task_page(access)
     if request.method != "POST":  # GET or HEAD: HEAD must never complete a task, and CSRF does not check it
-        return render_template("task.html", values=form_values(fields, schema), errors={}, **page)
+        return render_template("task.html", values=form_values(page["fields"], page["schema"]), errors={}, **page)
+    item, schema = access.item, page["schema"]
+    upload = request.files.get(FILE_FIELD)
     try:
-        complete_task(session, item.id, parse_form(schema, request.form), g.user.id, clock.now())
+        attachment = _checked_upload(upload)
+        complete_task(session, item.id, parse_form(schema, request.form), g.user.id, now)
+        if attachment:
+            _store_task_file(session, item, attachment, now)
     except ValidationFailed as exc:
-        return render_template("task.html", values=form_values(fields, schema, request.form), errors=exc.errors,
-                               error=exc.message, **page), 422
-    flash(f"Đã hoàn thành: {item.name}", "success")
+        errors = errors_by_field(exc.errors, page["fields"])
+        return render_template("task.html", values=form_values(page["fields"], schema, request.form),
+                               errors=errors, error=exc.message, **page), 422
+    flash(_("Đã hoàn thành: %(name)s", name=item.name), "success")
+    if item.on_behalf_of_id:
+        [record] = step_records(session, [item])
+        flash(_("Ký theo hình thức %(form)s thay cho %(name)s", form=record.signature_form,
+                name=record.on_behalf_of), "info")
+        return redirect(url_for(".task", item_id=item.id))
     return redirect(url_for(".index"))
 
 
@@ -51,7 +71,7 @@ def task(item_id: int):
 @login_required
 def claim(item_id: int):
     claim_task(db_session(), item_id, g.user.id, clock.now())
-    flash("Bạn đã nhận xử lý công việc này.", "success")
+    flash(_("Bạn đã nhận xử lý công việc này."), "success")
     return redirect(url_for(".task", item_id=item_id))
 
 
@@ -59,5 +79,92 @@ def claim(item_id: int):
 @login_required
 def unclaim(item_id: int):
     unclaim_task(db_session(), item_id, g.user.id, clock.now())
-    flash("Đã trả lại công việc; người khác cùng vai trò có thể nhận xử lý.", "info")
+    flash(_("Đã trả lại công việc; người khác cùng vai trò có thể nhận xử lý."), "info")
     return redirect(url_for(".index"))
+
+
+@bp.post("/tasks/<int:item_id>/assign")
+@login_required
+def assign(item_id: int):
+    raw = request.form.get("assignee_id", "").strip()
+    if raw and not raw.isdigit():
+        raise ValidationFailed(_("Không giao được công việc."), {"assignee_id": [_("Chọn người được giao.")]})
+    item = assign_task(db_session(), item_id, int(raw) if raw else None, g.user.id, clock.now())
+    flash(_("Đã giao lại công việc.") if item.assignee_id else _("Đã chuyển công việc về danh sách chưa nhận."),
+          "success")
+    return redirect(url_for(".task", item_id=item_id))
+
+
+@bp.get("/tasks/<int:item_id>/signature")
+@login_required
+def signature(item_id: int):
+    block = signature_block(db_session(), item_id, g.user.id, clock.now())
+    return render_template("print/task_signature.html", block=block, item=block.item, dossier=block.item.dossier)
+
+
+def _task_page(access) -> dict:
+    session, item = db_session(), access.item
+    schema, ui = work_item_form(session, item)
+    context = dossier_context(session, item)
+    page = {"item": item, "dossier": item.dossier, "procedure": item.dossier.procedure, "schema": schema,
+            "fields": form_fields(schema, ui), "context": context, "may_work": access.may_work,
+            "may_assign": access.may_assign and item.state == "ready", "assignees": [],
+            "attachments": _attachments(session, item.dossier_id), "attachment_link": _attachment_link,
+            "dossier_url": _dossier_url(item.dossier.code), "submitted": None, "file_field": FILE_FIELD}
+    if page["may_assign"]:
+        page["assignees"] = assignable_users(session, item.id, g.user.id)
+    if item.state == "completed":
+        page["submitted"] = step_records(session, [item])[0]
+    return page
+
+
+def _checked_upload(upload):
+    """The upload's name and bytes, checked before anything else is written (None when no file was chosen)."""
+    from engine.attachments import check_upload
+
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read()
+    try:
+        check_upload(upload.filename, data, _settings().attachment_max_bytes)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {FILE_FIELD: [m for ms in exc.errors.values() for m in ms]}) from exc
+    return upload.filename, data
+
+
+def _store_task_file(session, item, upload, now) -> None:
+    from engine.attachments import store_attachment
+
+    filename, data = upload
+    store_attachment(session, storage_dir=Path(current_app.instance_path) / "attachments", dossier_id=item.dossier_id,
+                     filename=filename, data=data, actor_id=g.user.id, now=now, kind="task", work_item_id=item.id,
+                     component=item.name, max_bytes=_settings().attachment_max_bytes)
+
+
+def _attachments(session, dossier_id: int) -> list:
+    try:  # the dossier's files module may not be installed in every build of the app yet
+        from engine.attachments import list_attachments
+    except ImportError:
+        return []
+    return list_attachments(session, dossier_id)
+
+
+def _attachment_link(dossier, attachment) -> str | None:
+    if "dossiers.attachment" not in current_app.view_functions:
+        return None
+    return url_for("dossiers.attachment", code=dossier.code, attachment_id=attachment.id)
+
+
+def _dossier_url(code: str) -> str | None:
+    if "dossiers.view" not in current_app.view_functions:
+        return None
+    return url_for("dossiers.view", code=code)
+
+
+def _dossier_link(item) -> str:
+    """The dossier page once it exists in this build, the task page until then."""
+    return _dossier_url(item.dossier.code) or url_for("inbox.task", item_id=item.id)
+
+
+def _settings():
+    return current_app.config["MOTCUA_SETTINGS"]

@@ -15,7 +15,7 @@ TRUE_VALUES = {"on", "true", "1", "yes"}
 @dataclass(frozen=True)
 class FormField:
     name: str
-    kind: str  # text, textarea, select, radio, checkbox, number, unsupported
+    kind: str  # text, textarea, date, select, radio, checkbox, checkboxes, lines, number, unsupported
     title: str
     required: bool
     help: str = ""
@@ -24,6 +24,7 @@ class FormField:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    placeholder: str = ""
 
 
 def work_item_form(session: Session, item) -> tuple[dict, dict]:
@@ -56,12 +57,18 @@ def field_order(names: list[str], order: list[str] | None) -> list[str]:
 
 def _field(name: str, spec: dict, ui: dict, required: bool) -> FormField:
     kind = json_type(spec)
-    common = {"name": name, "title": spec.get("title") or name, "required": required, "help": ui.get("ui:help", "")}
+    common = {"name": name, "title": spec.get("title") or name, "required": required, "help": ui.get("ui:help", ""),
+              "placeholder": ui.get("ui:placeholder", "")}
     if "enum" in spec:
-        labels = list(ui.get("ui:enumNames", []))
-        options = tuple((str(value), str(labels[i]) if i < len(labels) else str(value))
-                        for i, value in enumerate(spec["enum"]))
-        return FormField(kind="radio" if ui.get("ui:widget") == "radio" else "select", options=options, **common)
+        return FormField(kind="radio" if ui.get("ui:widget") == "radio" else "select",
+                         options=_options(spec["enum"], ui), **common)
+    if kind == "array":
+        items = spec.get("items") or {}
+        if "enum" in items:
+            return FormField(kind="checkboxes", options=_options(items["enum"], ui), **common)
+        if json_type(items) == "string" and "enum" not in items:
+            return FormField(kind="lines", max_length=items.get("maxLength"), **common)
+        return FormField(kind="unsupported", **common)
     if kind == "boolean":
         return FormField(kind="checkbox", **common)
     if kind in {"integer", "number"}:
@@ -69,8 +76,15 @@ def _field(name: str, spec: dict, ui: dict, required: bool) -> FormField:
                          minimum=spec.get("minimum"), maximum=spec.get("maximum"), **common)
     if kind == "string":
         widget = "textarea" if ui.get("ui:widget") == "textarea" else "text"
+        if spec.get("format") == "date" or ui.get("ui:widget") == "date":
+            widget = "date"
         return FormField(kind=widget, max_length=spec.get("maxLength"), **common)
     return FormField(kind="unsupported", **common)
+
+
+def _options(values: list, ui: dict) -> tuple[tuple[str, str], ...]:
+    labels = list(ui.get("ui:enumNames", []))
+    return tuple((str(value), str(labels[i]) if i < len(labels) else str(value)) for i, value in enumerate(values))
 
 
 def json_type(spec: dict) -> str:
@@ -91,6 +105,11 @@ def parse_form(schema: dict, form) -> dict:
         if kind == "boolean":
             data[name] = form.get(name, "").strip().lower() in TRUE_VALUES
             continue
+        if kind == "array":
+            values = _array_values(spec, form, name)
+            if values:
+                data[name] = values
+            continue
         raw = form.get(name, "")
         if not raw.strip():
             continue
@@ -103,12 +122,47 @@ def parse_form(schema: dict, form) -> dict:
     return data
 
 
+def _array_values(spec: dict, form, name: str) -> list:
+    """Ticked boxes of an enum array; otherwise one string per non-blank line of a textarea."""
+    if "enum" in (spec.get("items") or {}):
+        return [value for value in form.getlist(name) if value]
+    return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+
+
 def form_values(fields: list[FormField], schema: dict, form=None) -> dict:
-    """What each input shows: the posted values on a re-render, the schema defaults at first."""
+    """What each input shows: the posted values on a re-render, the schema defaults at first.
+
+    A checkbox group gets the list of ticked values; a lines field gets its text, one item per line."""
     if form is None:
-        return {f.name: schema.get("properties", {}).get(f.name, {}).get("default", "") for f in fields}
-    return {f.name: (form.get(f.name, "").strip().lower() in TRUE_VALUES) if f.kind == "checkbox"
-            else form.get(f.name, "") for f in fields}
+        defaults = {f.name: schema.get("properties", {}).get(f.name, {}).get("default", "") for f in fields}
+        return {f.name: _initial(f, defaults[f.name]) for f in fields}
+    return {f.name: _posted(f, form) for f in fields}
+
+
+def _initial(field: FormField, default):
+    if field.kind == "checkboxes":
+        return [str(v) for v in default] if isinstance(default, list) else []
+    if field.kind == "lines":
+        return "\n".join(str(v) for v in default) if isinstance(default, list) else ""
+    return default
+
+
+def _posted(field: FormField, form):
+    if field.kind == "checkbox":
+        return form.get(field.name, "").strip().lower() in TRUE_VALUES
+    if field.kind == "checkboxes":
+        return form.getlist(field.name)
+    return form.get(field.name, "")
+
+
+def errors_by_field(errors: dict[str, list[str]], fields: list[FormField]) -> dict[str, list[str]]:
+    """Errors keyed by top-level field ('so_thua.0' goes with 'so_thua'); others under their own path."""
+    names = {f.name for f in fields}
+    grouped: dict[str, list[str]] = {}
+    for path, messages in errors.items():
+        head = path.split(".", 1)[0]
+        grouped.setdefault(head if head in names else path, []).extend(messages)
+    return grouped
 
 
 def _number(raw: str, kind: type):
