@@ -18,9 +18,10 @@ from .audit import record_event
 from .calendar import legal_due
 from .catalog import get_procedure, version_bundle
 from .clock import VN_TZ
-from .errors import NotFound, ValidationFailed
+from .errors import Forbidden, NotFound, ValidationFailed
 from .forms import field_errors
-from .models import Dossier, DossierSequence, Unit
+from .models import Dossier, DossierSequence, Membership, Procedure, Unit
+from .statuses import RETURN_METHODS
 from .unit_calendars import unit_calendar
 
 CHANNELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
@@ -52,18 +53,32 @@ class Receipt:
 def receive_dossier(
     session: Session, *, procedure_code: str, applicant: dict, channel: str, received_at: datetime,
     receiving_unit_code: str, actor_id: int | None, now: datetime, deciding_unit_code: str | None = None,
+    components: list[str] | None = None, return_method: str = "desk", return_address: str = "",
 ) -> Receipt:
-    """Receive a complete dossier: number it, compute its due date, set status 2 and start its process."""
-    errors = field_errors(_APPLICANT, applicant, prefix="applicant")
+    """Receive a complete dossier: number it, compute its due date, set status 2 and start its process.
+
+    `components` names the ticked thành phần hồ sơ; None (callers that do not record them) skips the check."""
+    errors = applicant_errors(applicant)
     if channel not in CHANNELS:
         errors.setdefault("channel", []).append(f"Kênh phải là một trong: {', '.join(CHANNELS)}.")
     if received_at.tzinfo is None:
         errors.setdefault("received_at", []).append("Thời điểm tiếp nhận phải có múi giờ.")
     elif received_at > now:
         errors.setdefault("received_at", []).append("Thời điểm tiếp nhận không thể ở tương lai.")
+    return_address = (return_address or "").strip()
+    if return_method not in RETURN_METHODS:
+        errors.setdefault("return_method", []).append("Hình thức nhận kết quả không hợp lệ.")
+    elif return_method == "postal" and not return_address:
+        errors.setdefault("return_address", []).append("Nhận kết quả qua bưu chính cần địa chỉ nhận.")
+    elif len(return_address) > 500:
+        errors.setdefault("return_address", []).append("Tối đa 500 ký tự.")
+    procedure = get_procedure(session, procedure_code)
+    ticked = []
+    if components is not None:
+        ticked, component_errors = check_components(procedure, components)
+        errors.update(component_errors)
     if errors:
         raise ValidationFailed("Thông tin hồ sơ chưa hợp lệ.", errors)
-    procedure = get_procedure(session, procedure_code)
     if procedure.active_version_id is None:
         raise NotFound(f"Thủ tục {procedure.code} chưa có quy trình nội bộ được áp dụng.")
     receiving = get_unit(session, receiving_unit_code)
@@ -74,12 +89,13 @@ def receive_dossier(
     meta = version_bundle(session, procedure.active_version_id).meta
     due_at = legal_due(unit_calendar(session, deciding_id), received_at, procedure.time_limit,
                        _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)))
-    secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
+    secret = new_secret()
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,
         process_version_id=procedure.active_version_id, applicant=applicant, channel=channel,
         received_at=received_at, due_at=due_at, status=2, receiving_unit_id=receiving.id,
-        deciding_unit_id=deciding_id, secret_hash=hash_secret(secret),
+        deciding_unit_id=deciding_id, secret_hash=hash_secret(secret), components=ticked,
+        return_method=return_method, return_address=return_address if return_method == "postal" else "",
     )
     session.add(dossier)
     session.flush()
@@ -87,6 +103,43 @@ def receive_dossier(
                  status_after=2, detail={"channel": channel, "due_at": due_at.isoformat()})
     runtime.start_instance(session, dossier, now=now, actor_id=actor_id)
     return Receipt(dossier.id, dossier.code, secret, dossier.status, due_at)
+
+
+def applicant_errors(applicant) -> dict[str, list[str]]:
+    """Field errors of an applicant record ({name, id_number, phone, email, address}), keyed `applicant.<field>`."""
+    return field_errors(_APPLICANT, applicant, prefix="applicant")
+
+
+def check_components(procedure: Procedure, names: list[str]) -> tuple[list[dict], dict[str, list[str]]]:
+    """The ticked components as stored on the dossier, and the errors: an unknown name, a required one missing."""
+    documents = {doc["name"]: doc for doc in procedure.documents}
+    unknown = [name for name in names if name not in documents]
+    missing = [doc["name"] for doc in procedure.documents if doc.get("required") and doc["name"] not in names]
+    messages = [f"Thủ tục không có thành phần: {name}." for name in unknown]
+    if missing:
+        messages.append("Còn thiếu thành phần bắt buộc: " + "; ".join(missing)
+                        + ". Hãy lập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02).")
+    ticked = [{"name": doc["name"], "original": doc.get("original", 0), "certified_copy": doc.get("certified_copy", 0),
+               "photocopy": doc.get("photocopy", 0)} for doc in procedure.documents if doc["name"] in names]
+    return ticked, ({"components": messages} if messages else {})
+
+
+def new_secret() -> str:
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
+
+
+def reset_lookup_secret(session: Session, code: str, actor_id: int, now: datetime) -> str:
+    """A new lookup secret for a reprinted receipt (only the hash is kept, so the old one cannot be shown)."""
+    dossier = get_dossier(session, code)
+    member = session.scalar(select(Membership.id).where(Membership.user_id == actor_id,
+                                                        Membership.unit_id == dossier.receiving_unit_id).limit(1))
+    if member is None:
+        raise Forbidden("Chỉ công chức của đơn vị tiếp nhận được cấp lại mã tra cứu.")
+    secret = new_secret()
+    dossier.secret_hash = hash_secret(secret)
+    record_event(session, action="lookup_secret_reset", at=now, actor_id=actor_id, dossier_id=dossier.id)
+    session.flush()
+    return secret
 
 
 def next_dossier_code(session: Session, unit: Unit, received_at: datetime) -> str:
