@@ -14,6 +14,9 @@ NASTY_BODIES = [
     '{"procedure_code": "1.004227", "applicant": {"name": "A"}, "channel": "online", "received_at": 12}',
     '{"procedure_code": "1.004227", "applicant": {"name": "A"}, "channel": "online", "received_at": "hôm qua"}',
     '{"procedure_code": "1.004227", "applicant": {"name": "A"}, "channel": "online", "components": [null]}',
+    '{"username": "motcua\\u0000", "password": "x\\u0000"}',
+    '{"procedure_code": "1.0\\u0000", "applicant": {"name": "\\u0000"}, "channel": "online", "data": {"a": "\\u0000"}}',
+    '{"data": {"da_kiem_tra_thanh_phan": "\\u0000"}}',
 ]
 
 
@@ -46,6 +49,14 @@ def test_garbage_body_is_a_client_error_never_a_500(client, org, body):
         response = call(client, "POST", url, token=token, data=body.encode("utf-8", "surrogatepass"),
                         content_type="application/json")
         assert 400 <= response.status_code < 500 and response.is_json, (url, response.status_code)
+
+
+def test_nul_characters_in_the_address_are_refused_not_sent_to_the_database(client, org):
+    token = token_for(client, "motcua.tinh")
+    for url in ("/api/v1/dossiers/A%00B", "/api/v1/procedures/%00", "/api/v1/public/dossiers/X?secret=%00",
+                "/api/v1/work-items?view=%00"):
+        response = call(client, "GET", url, token=token)
+        assert 400 <= response.status_code < 500 and response.is_json, url
 
 
 def test_double_claim_and_double_completion_are_conflicts(client, org):

@@ -7,13 +7,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.before_request
-def _no_cookie_identity() -> None:
+def _start_api_request() -> None:
     # Only a bearer token says who calls: a browser's signed-in cookie must not lend its user to the API.
     g.actor_id = None
+    registry.refuse_nul_in_address()
 
 
 # The views register themselves on `bp` through the `endpoint` decorator.
-from . import dossiers, openapi, procedures, public, tokens, work  # noqa: E402,F401
+from . import dossiers, openapi, procedures, public, registry, tokens, work  # noqa: E402,F401
 from .errors import init_errors  # noqa: E402
 
 init_errors(bp)

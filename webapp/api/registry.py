@@ -84,9 +84,29 @@ def json_body(validator: Draft202012Validator) -> dict:
     if not isinstance(data, dict):
         raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON (Content-Type: application/json).")
     errors = field_errors(validator, data)
+    for path in nul_paths(data):
+        errors.setdefault(path, []).append("Không được chứa ký tự NUL.")
     if errors:
         raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.", errors)
     return data
+
+
+def nul_paths(value, path: str = "") -> list[str]:
+    """Field paths of strings (keys or values) holding a NUL character, which PostgreSQL text cannot store."""
+    if isinstance(value, str):
+        return [path or "_"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [f"{path}.{key}".lstrip(".") for key in value if "\x00" in str(key)]
+        return found + [p for key, item in value.items() for p in nul_paths(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in nul_paths(item, f"{path}.{index}".lstrip("."))]
+    return []
+
+
+def refuse_nul_in_address() -> None:
+    """A NUL in the path or query string would reach the database as text; refuse it as a bad request."""
+    if "\x00" in http_request.path or any("\x00" in k + v for k, v in http_request.args.items(multi=True)):
+        raise BadRequest("Địa chỉ yêu cầu chứa ký tự không hợp lệ.")
 
 
 def iso(moment: datetime | None) -> str | None:
