@@ -69,7 +69,7 @@ def register_rows(session: Session, unit_id: int, start: date, end: date, user_i
                   now: datetime | None = None) -> list[RegisterRow]:
     """Dossiers received by or decided at the unit, received within [start, end] (Vietnam dates), in order.
 
-    `now` lets the note flag open dossiers already past their due date. Three queries whatever the size."""
+    `now` lets the note flag open dossiers already past their due date. Two queries whatever the size."""
     if unit_id not in unit_ids_of(session, user_id):
         raise Forbidden("Bạn không có quyền xem sổ theo dõi hồ sơ của đơn vị này.")
     if start > end:
