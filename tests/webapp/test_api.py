@@ -135,3 +135,16 @@ def test_public_lookup_needs_the_secret_but_no_token(client, factory, org):
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.get_json()["error"]["message"] == unknown.get_json()["error"]["message"]
     assert len(refusals(factory)) == 2 and "SAIMAMA1" not in str(refusals(factory))
+
+
+def test_public_lookup_is_rate_limited_with_a_json_429(db_engine, tmp_path, org):
+    from engine.settings import Settings
+    from webapp import create_app
+
+    settings = Settings(instance_path=tmp_path / "limited", secret_key="test", embedded_worker=False,
+                        public_rate_limit="2/minute")
+    client = create_app(settings, engine=db_engine).test_client()
+    answers = [client.get("/api/v1/public/dossiers/KHONG-CO?secret=X").status_code for _ in range(3)]
+    assert answers == [404, 404, 429]
+    limited = client.get("/api/v1/public/dossiers/KHONG-CO?secret=X")
+    assert limited.is_json and limited.get_json()["error"]["status"] == 429
