@@ -16,7 +16,7 @@ from .catalog import get_procedure
 from .clock import VN_TZ
 from .dossiers import CHANNELS, Receipt, applicant_errors, receive_dossier
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import IntakeSlip, Membership, Procedure, Role, Unit
+from .models import Event, IntakeSlip, Membership, Procedure, Role, Unit, User
 
 DESK_ROLE = "mot_cua"
 SLIP_KINDS = {"supplement": "HDHS", "refusal": "TCTN"}  # Mẫu 02 hướng dẫn hồ sơ, Mẫu 03 từ chối tiếp nhận
@@ -40,6 +40,14 @@ def reception_units(session: Session, user_id: int) -> list[Unit]:
         .where(Membership.user_id == user_id, Role.key == DESK_ROLE).order_by(Unit.name).distinct()))
 
 
+def require_desk(session: Session, user_id: int) -> list[Unit]:
+    """The units whose desk the user works; Forbidden for anyone who holds mot_cua nowhere."""
+    units = reception_units(session, user_id)
+    if not units:
+        raise Forbidden("Chỉ công chức Bộ phận Một cửa mới được tiếp nhận hồ sơ.")
+    return units
+
+
 def check_desk(session: Session, user_id: int, unit_code: str | None = None) -> Unit:
     """The unit whose desk the user works (the only one, or `unit_code`); Forbidden if they hold no mot_cua there."""
     units = reception_units(session, user_id)
@@ -58,11 +66,14 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def search_procedures(session: Session, query: str) -> list[Procedure]:
-    """Procedures with an active version whose name, code or field holds every word of the query."""
+def search_procedures(session: Session, query: str, active_only: bool = True) -> list[Procedure]:
+    """Procedures (with an active version, unless `active_only` is off) whose name, code or field holds every
+    word of the query; the catalogue is small, so matching is done here rather than in SQL per backend."""
     words = fold(query).split()
-    rows = session.scalars(select(Procedure).where(Procedure.active_version_id.is_not(None))
-                           .order_by(Procedure.name))
+    statement = select(Procedure).order_by(Procedure.name)
+    if active_only:
+        statement = statement.where(Procedure.active_version_id.is_not(None))
+    rows = session.scalars(statement)
     return [p for p in rows if all(w in fold(f"{p.name} {p.code} {p.slug} {p.field}") for w in words)]
 
 
@@ -144,6 +155,24 @@ def get_intake_slip(session: Session, slip_id: int, user_id: int) -> IntakeSlip:
     if member is None:
         raise Forbidden("Bạn không có quyền xem phiếu của đơn vị khác.")
     return slip
+
+
+def receiving_officer(session: Session, dossier_id: int) -> User | None:
+    """Who received the dossier, for the signature on its receipt."""
+    actor_id = session.scalar(select(Event.actor_id).where(Event.dossier_id == dossier_id,
+                                                           Event.action == "dossier_received").limit(1))
+    return session.get(User, actor_id) if actor_id is not None else None
+
+
+def slip_parties(session: Session, slip: IntakeSlip) -> tuple[Procedure, Unit, User | None]:
+    """The procedure, the issuing unit and the officer a printed slip names."""
+    officer = session.get(User, slip.actor_id) if slip.actor_id is not None else None
+    return session.get(Procedure, slip.procedure_id), session.get(Unit, slip.unit_id), officer
+
+
+def parent_unit(session: Session, unit: Unit) -> Unit | None:
+    """The governing body printed above a unit's name on its forms."""
+    return session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
 
 
 def _missing_item(name: str, document: dict | None) -> dict:

@@ -1,11 +1,176 @@
-"""Placeholder of the reception area; replaced by its real views."""
+"""The reception desk: find a procedure, take in a dossier with its scans, print Mẫu 01, 02 or 03."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+
+from engine import VN_TZ, ValidationFailed, clock, get_procedure, view_dossier
+from engine import intake
+from engine.dossiers import CHANNELS, reset_lookup_secret
+from engine.statuses import RETURN_METHODS
+
+from .auth import login_required
+from .catalogue import time_limit_text
+from .db import db_session
 
 bp = Blueprint("reception", __name__)
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+SCAN_SLOTS = 12  # at most this many scans in one reception POST
+SECRETS_KEPT = 5  # receipts whose fresh secret this browser session still shows
+ACTIONS = ("receive", "supplement", "refusal")
+
+
+@bp.url_value_preprocessor
+def _allow_scans(endpoint, _values):
+    # Runs before the app's before_request handlers (CSRF reads the form there), so the scans of a
+    # reception may exceed the app-wide request limit, which is sized for a BPMN upload.
+    if endpoint == "reception.intake_form" and request.method == "POST":
+        settings = current_app.config["MOTCUA_SETTINGS"]
+        request.max_content_length = settings.attachment_max_bytes * SCAN_SLOTS + 1_000_000
 
 
 @bp.get("/reception")
+@login_required
 def index():
-    return "Đang xây dựng", 501
+    db = db_session()
+    intake.require_desk(db, g.user.id)
+    query = request.args.get("q", "")[:200]
+    return render_template("reception.html", query=query, procedures=intake.search_procedures(db, query))
+
+
+@bp.route("/reception/<procedure_code>", methods=["GET", "POST"])
+@login_required
+def intake_form(procedure_code: str):
+    db = db_session()
+    units = intake.require_desk(db, g.user.id)
+    procedure = get_procedure(db, procedure_code)
+    if request.method != "POST":
+        return _render_form(procedure, units, _blank_values(units))
+    values = _form_values(units)
+    action = request.form.get("action", "receive")
+    try:
+        if action == "receive":
+            receipt = intake.receive_at_desk(
+                db, storage_dir=Path(current_app.instance_path) / "attachments",
+                max_bytes=current_app.config["MOTCUA_SETTINGS"].attachment_max_bytes,
+                procedure_code=procedure.code, applicant=values["applicant"], channel=values["channel"],
+                unit_code=values["unit"] or None, components=values["components"], uploads=_uploads(procedure),
+                actor_id=g.user.id, now=clock.now(), return_method=values["return_method"],
+                return_address=values["return_address"])
+            _keep_secret(receipt.code, receipt.secret)
+            return redirect(url_for(".receipt", code=receipt.code))
+        if action not in ACTIONS:
+            raise ValidationFailed("Thao tác không hợp lệ.", {"action": ["Thao tác không hợp lệ."]})
+        unit_code = values["unit"] or intake.check_desk(db, g.user.id).code
+        missing = [doc["name"] for doc in procedure.documents
+                   if doc.get("required") and doc["name"] not in values["components"]] + values["other_missing"]
+        slip = intake.issue_intake_slip(
+            db, kind=action, procedure_code=procedure.code, applicant=values["applicant"],
+            channel=values["channel"], missing=missing if action == "supplement" else [],
+            reason=values["reason"], unit_code=unit_code, actor_id=g.user.id, now=clock.now())
+        return redirect(url_for(".slip", slip_id=slip.id))
+    except ValidationFailed as exc:
+        return _render_form(procedure, units, values, exc.errors, exc.message, action), 422
+
+
+@bp.get("/reception/receipts/<code>")
+@login_required
+def receipt(code: str):
+    db = db_session()
+    dossier = view_dossier(db, code, g.user.id, clock.now())
+    return render_template(
+        "print/mau01.html", dossier=dossier, procedure=dossier.procedure, unit=dossier.receiving_unit,
+        parent=intake.parent_unit(db, dossier.receiving_unit), secret=session.get("receipt_secrets", {}).get(code),
+        officer=intake.receiving_officer(db, dossier.id), sequence=code.rsplit("-", 1)[-1],
+        channels=CHANNELS, return_methods=RETURN_METHODS, time_limit=time_limit_text(dossier.procedure))
+
+
+@bp.post("/reception/receipts/<code>/secret")
+@login_required
+def reissue_secret(code: str):
+    db = db_session()
+    view_dossier(db, code, g.user.id, clock.now())
+    _keep_secret(code, reset_lookup_secret(db, code, g.user.id, clock.now()))
+    return redirect(url_for(".receipt", code=code))
+
+
+@bp.get("/reception/receipts/<code>/qr.svg")
+@login_required
+def receipt_qr(code: str):
+    dossier = view_dossier(db_session(), code, g.user.id, clock.now())
+    base = current_app.config["MOTCUA_SETTINGS"].public_base_url or request.host_url
+    target = f"{base.rstrip('/')}{url_for('public.lookup')}?{urlencode({'code': dossier.code})}"  # never the secret
+    image = qrcode.make(target, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    return Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml")
+
+
+@bp.get("/reception/slips/<int:slip_id>")
+@login_required
+def slip(slip_id: int):
+    db = db_session()
+    found = intake.get_intake_slip(db, slip_id, g.user.id)
+    procedure, unit, officer = intake.slip_parties(db, found)
+    return render_template("print/mau02.html" if found.kind == "supplement" else "print/mau03.html", slip=found,
+                           procedure=procedure, unit=unit, parent=intake.parent_unit(db, unit), officer=officer,
+                           channels=CHANNELS)
+
+
+@bp.app_template_filter("vn_spelled_time")
+def vn_spelled_time(value: datetime | None) -> str:
+    """'10 giờ 00 phút, ngày 02 tháng 03 năm 2026', as the receipt prints times."""
+    if value is None:
+        return "—"
+    local = value.astimezone(VN_TZ)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+@bp.app_template_filter("vn_place_date")
+def vn_place_date(value: datetime | None) -> str:
+    local = (value or clock.now()).astimezone(VN_TZ)
+    return f"ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def _blank_values(units) -> dict:
+    return {"applicant": {}, "channel": "direct", "unit": units[0].code if len(units) == 1 else "",
+            "components": [], "return_method": "desk", "return_address": "", "reason": "", "other_missing": []}
+
+
+def _form_values(units) -> dict:
+    form = request.form
+    applicant = {key: form.get(f"applicant_{key}", "").strip() for key in APPLICANT_FIELDS}
+    applicant = {key: value for key, value in applicant.items() if value or key == "name"}
+    return {
+        "applicant": applicant, "channel": form.get("channel", ""),
+        "unit": form.get("unit", "") if len(units) > 1 else units[0].code,
+        "components": form.getlist("components"),
+        "return_method": form.get("return_method", "desk"), "return_address": form.get("return_address", ""),
+        "reason": form.get("reason", ""),
+        "other_missing": [line.strip() for line in form.get("other_missing", "").splitlines() if line.strip()],
+    }
+
+
+def _uploads(procedure) -> list[intake.Upload]:
+    uploads = []
+    for index, document in enumerate(procedure.documents):
+        for file in request.files.getlist(f"file_{index}")[:SCAN_SLOTS]:
+            if file and file.filename:
+                uploads.append(intake.Upload(document["name"], file.filename, file.read(), f"file_{index}"))
+    return uploads
+
+
+def _render_form(procedure, units, values, errors=None, message=None, action=None):
+    return render_template("reception_form.html", procedure=procedure, units=units, values=values,
+                           errors=errors or {}, message=message, action=action, channels=CHANNELS,
+                           return_methods=RETURN_METHODS, time_limit=time_limit_text(procedure))
+
+
+def _keep_secret(code: str, secret: str) -> None:
+    """The secret exists in clear only now; the officer's session keeps it for this receipt's first prints."""
+    kept = dict(session.get("receipt_secrets", {}))
+    kept[code] = secret
+    session["receipt_secrets"] = dict(list(kept.items())[-SECRETS_KEPT:])
