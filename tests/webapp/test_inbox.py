@@ -1,7 +1,13 @@
-"""The inbox lists the work items of the roles a user holds in each unit, in Vietnam time."""
+"""The inbox: tabs of open work by role and unit with counts, search, timing flags and claiming, in Vietnam time."""
 from __future__ import annotations
 
-from webpages import RECEPTION, inbox_items, login, receive
+import re
+from datetime import timedelta
+
+from engine import receive_dossier
+from engine.db import unit_of_work
+
+from webpages import RECEPTION, csrf_token, inbox_items, login, receive
 
 
 def test_received_dossier_appears_in_the_one_stop_officers_inbox(client, factory, org, now):
@@ -40,3 +46,67 @@ def test_unknown_task_is_404_in_vietnamese(client, org):
     response = client.get("/tasks/999999")
     assert response.status_code == 404
     assert "Không có công việc #999999." in response.get_data(as_text=True)
+
+
+def receive_for(factory, org, when, name):
+    applicant = {"name": name, "id_number": "001085012345", "phone": "0912345678", "address": "Hà Nội"}
+    with unit_of_work(factory) as session:
+        return receive_dossier(session, procedure_code="dinh-chinh-gcn", applicant=applicant, channel="direct",
+                               received_at=when, receiving_unit_code="000.00.01.H99",
+                               actor_id=org["motcua.tinh"], now=when)
+
+
+def row_of(html: str, code: str) -> str:
+    return next(row for row in re.findall(r"<tr[^>]*>.*?</tr>", html, re.S) if code in row)
+
+
+def test_tabs_show_each_views_count_and_the_unit_tab_lists_unclaimed_work(client, factory, org, now):
+    first = receive_for(factory, org, now, "Hoàng Văn Dũng")
+    second = receive_for(factory, org, now - timedelta(days=3), "Đỗ Thị Ánh")  # last Friday: late
+    login(client, "motcua.tinh")
+    html = client.get("/?view=unit").get_data(as_text=True)
+    for label, count in (("Được giao cho tôi", 0), ("Chưa nhận của đơn vị", 2), ("Sắp đến hạn", 1), ("Quá hạn", 1)):
+        assert f'{label} <span class="count">{count}</span>' in html, label
+    assert first.code in html and second.code in html
+    assert "Đính chính Giấy chứng nhận đã cấp" in html  # the procedure column
+    assert html.index(second.code) < html.index(first.code)  # earliest step due first
+    late = row_of(html, second.code)
+    assert late.startswith('<tr class="late">') and "Quá hạn</span>" in late and "quá " in late
+    soon = row_of(html, first.code)
+    assert soon.startswith('<tr class="due-soon">') and "Sắp đến hạn</span>" in soon
+    overdue = client.get("/?view=overdue").get_data(as_text=True)
+    assert second.code in overdue and first.code not in overdue
+
+
+def test_claiming_from_the_inbox_moves_the_row_to_my_tab(client, factory, org, now):
+    receipt = receive(factory, org, now)
+    item_id = inbox_items(factory, org["motcua.tinh"])[0][0]
+    login(client, "motcua.tinh")
+    html = client.get("/?view=unit").get_data(as_text=True)
+    assert f'action="/tasks/{item_id}/claim"' in row_of(html, receipt.code)
+    response = client.post(f"/tasks/{item_id}/claim", data={"csrf_token": csrf_token(html)})
+    assert response.status_code == 302
+    mine = client.get("/?view=mine").get_data(as_text=True)
+    assert receipt.code in mine and "Đã nhận" in row_of(mine, receipt.code)
+    assert 'Được giao cho tôi <span class="count">1</span>' in mine
+    assert receipt.code not in client.get("/?view=unit").get_data(as_text=True)
+
+
+def test_search_and_procedure_filter_narrow_the_list(client, factory, org, now):
+    first = receive_for(factory, org, now, "Hoàng Văn Dũng")
+    second = receive_for(factory, org, now, "Đỗ Thị Ánh")
+    login(client, "motcua.tinh")
+    html = client.get("/?view=unit&q=đỗ+thị").get_data(as_text=True)
+    assert second.code in html and first.code not in html
+    assert 'value="đỗ thị"' in html
+    html = client.get("/?view=unit&procedure=1.004227").get_data(as_text=True)
+    assert first.code in html and second.code in html
+    html = client.get("/?view=unit&q=không-có-ai").get_data(as_text=True)
+    assert "Không có công việc nào khớp với điều kiện tìm kiếm." in html
+
+
+def test_an_unknown_tab_falls_back_to_my_work(client, org):
+    login(client, "motcua.tinh")
+    response = client.get("/?view=tat-ca")
+    assert response.status_code == 200
+    assert 'aria-current="page" class="inbox-tab">Được giao cho tôi' in response.get_data(as_text=True)
