@@ -127,3 +127,27 @@ def test_unexpected_error_is_a_json_500_without_details(app, client, caplog):
         app.view_functions["api.procedures"] = original
     assert response.status_code == 500 and response.is_json
     assert "bí mật nội bộ" not in response.get_data(as_text=True) and "bí mật nội bộ" in caplog.text
+
+
+def test_too_large_body_is_a_json_413(client, org):
+    token = token_for(client, "motcua.tinh")
+    response = call(client, "POST", "/api/v1/dossiers", token=token, data=b"{" + b" " * 5_000_000 + b"}",
+                    content_type="application/json")
+    assert response.status_code == 413 and response.is_json
+
+
+def test_desk_officer_of_several_units_names_the_receiving_unit(client, factory, org):
+    from engine import get_user, grant_role
+    from engine.db import unit_of_work
+
+    with unit_of_work(factory) as session:
+        grant_role(session, get_user(session, org["motcua.tinh"]), "mot_cua", "000.00.11.H99")
+    token = token_for(client, "motcua.tinh")
+    unnamed = call(client, "POST", "/api/v1/dossiers", token=token, json=DOSSIER)
+    assert unnamed.status_code == 422 and "receiving_unit_code" in unnamed.get_json()["error"]["fields"]
+    elsewhere = call(client, "POST", "/api/v1/dossiers", token=token,
+                     json={**DOSSIER, "receiving_unit_code": "000.21.01.H99"})
+    assert elsewhere.status_code == 403
+    named = call(client, "POST", "/api/v1/dossiers", token=token,
+                 json={**DOSSIER, "receiving_unit_code": "000.00.11.H99"})
+    assert named.status_code == 201 and named.get_json()["code"].startswith("000.00.11.H99-")
