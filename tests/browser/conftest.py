@@ -1,7 +1,6 @@
 """Browser fixtures: Debian's Chromium under Playwright, a live server on a seeded database, a movable clock."""
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import threading
@@ -10,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from engine import accounts, clock, demo, migrate
 from engine.clock import VN_TZ
@@ -31,6 +31,7 @@ DESK = {"width": 1366, "height": 768}
 TABLET = {"width": 1024, "height": 768}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 TIMEOUT_MS = 10_000  # a page of this app answers in milliseconds; waiting longer only hides a missing page
 
 
@@ -83,8 +84,9 @@ def live_server(tmp_path_factory, fixed_clock):
     forget_all_calendars()  # unit ids of another test database may be cached
     factory = make_sessionmaker(engine)
     with pytest.MonkeyPatch.context() as patch, unit_of_work(factory) as session:
-        # Every demo user shares the test password: one argon2 hash (a second of CPU) serves all thirteen.
-        patch.setattr(accounts, "hash_password", functools.lru_cache(maxsize=1)(accounts.hash_password))
+        # Light argon2 parameters for the test users: every sign-in still checks the password through the
+        # login form, in milliseconds instead of a second of CPU (verification reads the parameters off the hash).
+        patch.setattr(accounts, "hash_password", LIGHT_HASHER.hash)
         demo.seed_demo(session, fixed_clock.now(), PASSWORD, ROOT / "bpmn")
     settings = Settings(instance_path=tmp / "instance", secret_key="browser-tests", embedded_worker=False)
     app = create_app(settings, engine=engine)
@@ -125,8 +127,12 @@ def open_desk(browser, live_server, request):
     """
     contexts = []
 
-    def open_context(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or DESK, locale="vi-VN", base_url=live_server.url)
+    def open_context(viewport: dict | None = None, same_session_as=None):
+        """A new browser window; `same_session_as` (a page) shares that page's cookies, as a second device would
+        not, but without signing in again."""
+        state = same_session_as.context.storage_state() if same_session_as is not None else None
+        context = browser.new_context(viewport=viewport or DESK, locale="vi-VN", base_url=live_server.url,
+                                      storage_state=state)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
