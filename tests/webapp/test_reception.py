@@ -162,3 +162,14 @@ def test_the_catalogue_shows_a_procedure_to_any_official(client, org):
                  FORM, "Lệ phí cấp Giấy chứng nhận (đính chính)", "Phiên bản 1", "Thông tin chưa xác minh",
                  "Căn cứ pháp lý"):
         assert text in html, text
+
+
+def test_a_scan_larger_than_the_app_wide_request_limit_is_received(client, factory, org, app):
+    big = PDF + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1000)  # a many-page scan, within the attachment limit
+    assert len(big) < app.config["MOTCUA_SETTINGS"].attachment_max_bytes
+    login(client, "motcua.tinh")
+    response = submit(client, components=[FORM, CERTIFICATE], file_0=(io.BytesIO(big), "don.pdf"))
+    assert response.status_code == 302, response.status_code
+    with unit_of_work(factory) as s:
+        [dossier_id] = s.scalars(select(Dossier.id)).all()
+        assert [a.size for a in list_attachments(s, dossier_id)] == [len(big)]
