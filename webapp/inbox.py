@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from engine import ValidationFailed, claim_task, clock, complete_task, list_procedures, unclaim_task
+from engine.attachments import check_upload, list_attachments, store_attachment
 from engine.inbox import VIEWS, list_inbox
 from engine.task_context import dossier_context, open_task, signature_block, step_records
 from engine.tasks import assign_task, assignable_users
@@ -109,7 +110,7 @@ def _task_page(access) -> dict:
     page = {"item": item, "dossier": item.dossier, "procedure": item.dossier.procedure, "schema": schema,
             "fields": form_fields(schema, ui), "context": context, "may_work": access.may_work,
             "may_assign": access.may_assign and item.state == "ready", "assignees": [],
-            "attachments": _attachments(session, item.dossier_id), "attachment_link": _attachment_link,
+            "attachments": list_attachments(session, item.dossier_id), "attachment_link": _attachment_link,
             "dossier_url": _dossier_url(item.dossier.code), "submitted": None, "file_field": FILE_FIELD}
     if page["may_assign"]:
         page["assignees"] = assignable_users(session, item.id, g.user.id)
@@ -120,8 +121,6 @@ def _task_page(access) -> dict:
 
 def _checked_upload(upload):
     """The upload's name and bytes, checked before anything else is written (None when no file was chosen)."""
-    from engine.attachments import check_upload
-
     if upload is None or not upload.filename:
         return None
     data = upload.read()
@@ -133,20 +132,10 @@ def _checked_upload(upload):
 
 
 def _store_task_file(session, item, upload, now) -> None:
-    from engine.attachments import store_attachment
-
     filename, data = upload
     store_attachment(session, storage_dir=Path(current_app.instance_path) / "attachments", dossier_id=item.dossier_id,
                      filename=filename, data=data, actor_id=g.user.id, now=now, kind="task", work_item_id=item.id,
                      component=item.name, max_bytes=_settings().attachment_max_bytes)
-
-
-def _attachments(session, dossier_id: int) -> list:
-    try:  # the dossier's files module may not be installed in every build of the app yet
-        from engine.attachments import list_attachments
-    except ImportError:
-        return []
-    return list_attachments(session, dossier_id)
 
 
 def _attachment_link(dossier, attachment) -> str | None:
