@@ -15,11 +15,13 @@ DESIGNER_ROLE = "thiet_ke"  # builds BPMN versions; holds no lane, so completes 
 ADMIN_ROLE = "quan_tri"  # approves versions, manages units and users
 
 
+NO_DOSSIER_ROLES = frozenset({DESIGNER_ROLE, ADMIN_ROLE})  # their work is the catalogue, not citizens' files
+
+
 def unit_ids_of(session: Session, user_id: int, roles: set[str] | frozenset[str] | None = None) -> set[int]:
-    """Units where the user holds a role (any role, or one of `roles`)."""
-    query = select(Membership.unit_id).where(Membership.user_id == user_id)
-    if roles is not None:
-        query = query.join(Role, Membership.role_id == Role.id).where(Role.key.in_(roles))
+    """Units where the user works dossiers (any role but designer and administrator), or holds one of `roles`."""
+    query = select(Membership.unit_id).join(Role, Membership.role_id == Role.id).where(Membership.user_id == user_id)
+    query = query.where(Role.key.in_(roles)) if roles is not None else query.where(Role.key.not_in(NO_DOSSIER_ROLES))
     return set(session.scalars(query))
 
 

@@ -1,0 +1,151 @@
+"""Who may list, open, claim and complete a work item — the same answer from the engine, the pages and the API.
+
+The item is the desk step of a dossier received at the province centre (role mot_cua, unit 000.00.01.H99).
+An officer holding the same role at another unit, and a designer at the very same unit, are refused everything;
+the rightful officer is allowed everything (so a refusal can never come from a broken setup); every refused
+attempt through the pages or the API leaves an `access_refused` event naming who tried.
+"""
+from __future__ import annotations
+
+import pytest
+from apicalls import call, token_for
+from webpages import RECEPTION, csrf_token, login, receive
+
+from engine import Forbidden, claim_task, complete_task, get_work_item, refusals, view_dossier
+from engine.db import unit_of_work
+from engine.inbox import list_inbox
+
+OPERATIONS = ("list", "open_item", "claim", "complete", "open_dossier")
+OUTSIDERS = ("motcua.hoabinh", "thietke.tinh")
+OWNER = "motcua.tinh"
+DESK_DATA = {"da_kiem_tra_thanh_phan": True, "ghi_chu_tiep_nhan": "Đủ thành phần"}
+
+
+@pytest.fixture
+def desk_item(factory, org, now):
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as session:
+        page = list_inbox(session, org[OWNER], now, view="unit")
+        item = next(item for item, _ in page.rows if item.dossier.code == receipt.code and item.name == RECEPTION)
+        return item.id, receipt.code
+
+
+def engine_attempt(factory, user_id, operation, item_id, code, now) -> bool:
+    """True when the engine lets the user do it, False when it refuses with Forbidden."""
+    with unit_of_work(factory) as session:
+        try:
+            if operation == "list":
+                return any(item.id == item_id for view in ("mine", "unit", "due_soon", "overdue")
+                           for item, _ in list_inbox(session, user_id, now, view=view).rows)
+            if operation == "open_item":
+                get_work_item(session, item_id, user_id, now)
+            elif operation == "claim":
+                claim_task(session, item_id, user_id, now)
+            elif operation == "complete":
+                complete_task(session, item_id, DESK_DATA, user_id, now)
+            else:
+                view_dossier(session, code, user_id, now)
+        except Forbidden:
+            return False
+    return True
+
+
+def page_attempt(client, operation, item_id, code) -> bool:
+    if operation == "list":
+        return any(f"/tasks/{item_id}\"" in client.get(f"/?view={view}").get_data(as_text=True)
+                   for view in ("mine", "unit", "due_soon", "overdue"))
+    token = csrf_token(client.get("/").get_data(as_text=True) if client.get("/").status_code == 200
+                       else client.get("/procedures").get_data(as_text=True))
+    response = {
+        "open_item": lambda: client.get(f"/tasks/{item_id}"),
+        "claim": lambda: client.post(f"/tasks/{item_id}/claim", data={"csrf_token": token}),
+        "complete": lambda: client.post(f"/tasks/{item_id}", data={"csrf_token": token,
+                                                                    "da_kiem_tra_thanh_phan": "true"}),
+        "open_dossier": lambda: client.get(f"/dossiers/{code}"),
+    }[operation]()
+    assert response.status_code in (200, 302, 403), (operation, response.status_code)
+    return response.status_code != 403
+
+
+def api_attempt(client, token, operation, item_id, code) -> bool:
+    if operation == "list":
+        return any(row["id"] == item_id for view in ("mine", "unit")
+                   for row in call(client, "GET", f"/api/v1/work-items?view={view}", token=token).get_json()["items"])
+    response = {
+        "open_item": lambda: call(client, "GET", f"/api/v1/work-items/{item_id}", token=token),
+        "claim": lambda: call(client, "POST", f"/api/v1/work-items/{item_id}/claim", token=token),
+        "complete": lambda: call(client, "POST", f"/api/v1/work-items/{item_id}/complete", token=token,
+                                 json={"data": DESK_DATA}),
+        "open_dossier": lambda: call(client, "GET", f"/api/v1/dossiers/{code}", token=token),
+    }[operation]()
+    assert response.status_code in (200, 403), (operation, response.status_code, response.get_json())
+    return response.status_code == 200
+
+
+def refused_by(factory, user_id) -> int:
+    with unit_of_work(factory) as session:
+        return sum(1 for event in refusals(session, limit=1000) if event.actor_id == user_id)
+
+
+def expected_matrix():
+    matrix = {(user, op): False for user in OUTSIDERS for op in OPERATIONS}
+    matrix.update({(OWNER, op): True for op in OPERATIONS})
+    return matrix
+
+
+def test_engine_matrix(factory, org, now, desk_item):
+    item_id, code = desk_item
+    seen = {(user, op): engine_attempt(factory, org[user], op, item_id, code, now)
+            for user in (*OUTSIDERS, OWNER) for op in OPERATIONS}
+    assert seen == expected_matrix()
+
+
+def test_pages_matrix_and_every_refusal_is_logged(app, factory, org, desk_item):
+    item_id, code = desk_item
+    seen = {}
+    for user in (*OUTSIDERS, OWNER):
+        client = app.test_client()
+        login(client, user)
+        before = refused_by(factory, org[user])
+        for op in OPERATIONS:
+            seen[user, op] = page_attempt(client, op, item_id, code)
+        refused_ops = [op for op in OPERATIONS if op != "list" and not seen[user, op]]
+        assert refused_by(factory, org[user]) - before == len(refused_ops), user
+    assert seen == expected_matrix()
+
+
+def test_api_matrix_and_every_refusal_is_logged(client, factory, org, desk_item):
+    item_id, code = desk_item
+    seen = {}
+    for user in (*OUTSIDERS, OWNER):
+        token = token_for(client, user)
+        before = refused_by(factory, org[user])
+        for op in OPERATIONS:
+            seen[user, op] = api_attempt(client, token, op, item_id, code)
+        refused_ops = [op for op in OPERATIONS if op != "list" and not seen[user, op]]
+        assert refused_by(factory, org[user]) - before == len(refused_ops), user
+    assert seen == expected_matrix()
+
+
+def test_a_citizen_without_the_secret_learns_nothing(client, app, factory, org, now):
+    receipt = receive(factory, org, now)
+    wrong = "AAAAAAAA" if receipt.secret != "AAAAAAAA" else "BBBBBBBB"
+    answers = [
+        call(client, "GET", f"/api/v1/public/dossiers/{receipt.code}?secret={wrong}"),
+        call(client, "GET", f"/api/v1/public/dossiers/{receipt.code}"),
+        call(client, "GET", f"/api/v1/dossiers/{receipt.code}"),  # no token
+        call(client, "GET", "/api/v1/public/dossiers/000.00.01.H99-260302-9999?secret=" + receipt.secret),
+    ]
+    citizen = app.test_client()
+    token = csrf_token(citizen.get(f"/tra-cuu?code={receipt.code}").get_data(as_text=True))
+    answers.append(citizen.post("/tra-cuu", data={"csrf_token": token, "code": receipt.code,
+                                                              "secret": wrong}))
+    for response in answers:
+        assert response.status_code in (400, 401, 404, 422)
+        text = response.get_data(as_text=True)
+        for secret_fact in ("Hoàng Văn Dũng", "Đính chính", "001085012345", "0912345678", "Đang xử lý",
+                            "Được tiếp nhận"):
+            assert secret_fact not in text, (response.request.path, secret_fact)
+    with unit_of_work(factory) as session:
+        logged = [event.detail for event in refusals(session, limit=1000)]
+    assert len(logged) >= 4 and not any(receipt.secret in str(detail) for detail in logged)
