@@ -28,7 +28,8 @@ PASSWORD = "mat-khau-thu-nghiem"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # Monday 2 March 2026, 09:00: a working-day morning
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 DESK = {"width": 1366, "height": 768}
-TABLET = {"width": 1024, "height": 768}
+TABLET = {"width": 1024, "height": 768}  # landscape
+TABLET_PORTRAIT = {"width": 820, "height": 1180}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -42,7 +43,7 @@ def chromium_executable() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
     if sync_playwright is None:
         pytest.skip("the Python package 'playwright' is not installed; browser tests skipped")
@@ -55,7 +56,7 @@ def browser():
         launched.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def fixed_clock():
     """Every page reads this clock: due dates on the receipt and the dossier page are deterministic."""
     moved = clock.FixedClock(START)
@@ -71,7 +72,7 @@ class LiveServer:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory, fixed_clock):
     """The real app behind a real HTTP server on a migrated SQLite database with the demo organisation."""
     from werkzeug.serving import make_server
@@ -113,7 +114,7 @@ class _ErrorCollector(logging.Handler):
         self.sink.append(self.format(record))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
