@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine_throughput.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/web_queries.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
