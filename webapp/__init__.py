@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 
@@ -18,6 +18,7 @@ SECRET_FILE = "secret_key"
 CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 csrf = CSRFProtect()
+SCAN_SLOTS = {"reception.intake_form": 12, "inbox.task": 1}  # pages that take scans, and how many at once
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
@@ -49,8 +50,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)
+    app.url_value_preprocessor(_allow_scans)
     app.after_request(_security_headers)
     return app
+
+
+def _allow_scans(endpoint, _values) -> None:
+    """Pages that upload scans may exceed the app-wide request limit, which is sized for a BPMN file.
+
+    A URL value preprocessor runs before every before_request handler, so before CSRF reads the form."""
+    slots = SCAN_SLOTS.get(endpoint or "")
+    if slots and request.method == "POST":
+        settings = current_app.config["MOTCUA_SETTINGS"]
+        request.max_content_length = settings.attachment_max_bytes * slots + 1_000_000
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -18,20 +18,13 @@ from .auth import login_required
 from .catalogue import time_limit_text
 from .db import db_session
 
+from . import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the package is initialised before its blueprints)
+
 bp = Blueprint("reception", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
-SCAN_SLOTS = 12  # at most this many scans in one reception POST
+SCAN_SLOTS = UPLOAD_SLOTS["reception.intake_form"]  # at most this many scans in one reception POST
 SECRETS_KEPT = 5  # receipts whose fresh secret this browser session still shows
 ACTIONS = ("receive", "supplement", "refusal")
-
-
-@bp.url_value_preprocessor
-def _allow_scans(endpoint, _values):
-    # Runs before the app's before_request handlers (CSRF reads the form there), so the scans of a
-    # reception may exceed the app-wide request limit, which is sized for a BPMN upload.
-    if endpoint == "reception.intake_form" and request.method == "POST":
-        settings = current_app.config["MOTCUA_SETTINGS"]
-        request.max_content_length = settings.attachment_max_bytes * SCAN_SLOTS + 1_000_000
 
 
 @bp.get("/reception")
