@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import create_user, ensure_role, ensure_unit, grant_role
-from .catalog import load_procedures
+from .catalog import get_procedure, load_procedures
 from .dossiers import receive_dossier
 from .models import Dossier, User
 
@@ -80,10 +80,12 @@ def seed_demo(session: Session, now: datetime, password: str, bpmn_path: Path) -
     load_procedures(session, bpmn_path, now)
     if session.scalar(select(Dossier.id).limit(1)) is None:
         officer = session.scalar(select(User.id).where(User.username == "motcua.tinh"))
+        procedure = get_procedure(session, "dinh-chinh-gcn")
+        ticked = [doc["name"] for doc in procedure.documents if doc.get("required")]
         for offset, applicant in enumerate(SAMPLE_APPLICANTS):
             receive_dossier(
                 session, procedure_code="dinh-chinh-gcn", applicant=applicant, channel="direct",
                 received_at=now - timedelta(minutes=30 - offset), receiving_unit_code="000.00.01.H99",
-                actor_id=officer, now=now,
+                actor_id=officer, now=now, components=ticked,
             )
     return logins
