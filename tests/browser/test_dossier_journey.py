@@ -38,10 +38,16 @@ def sign_in(page: Page, username: str) -> None:
     expect(page.get_by_role("status").filter(has_text="Xin chào")).to_be_visible()
 
 
+def follow(page: Page, link) -> None:
+    """Click a link and wait for the new page to load, so what follows reads that page and not the old one."""
+    with page.expect_navigation():
+        link.click()
+
+
 def open_task(page: Page, code: str, step: str, tab: str = "Được giao cho tôi") -> None:
     """From the inbox tab `tab`, open the dossier's work item at `step`."""
     page.goto("/")
-    page.get_by_role("link", name=re.compile("^" + tab)).click()
+    follow(page, page.get_by_role("link", name=re.compile("^" + tab)))
     row = page.get_by_role("row").filter(has_text=code).filter(has_text=step)
     expect(row).to_have_count(1)
     row.get_by_role("link", name="Xử lý", exact=True).click()
@@ -64,7 +70,7 @@ def inbox_text(page: Page) -> str:
 
 def find_procedure(page: Page, words: str) -> None:
     page.get_by_role("searchbox", name="Tìm thủ tục").fill(words)
-    page.get_by_role("button", name="Tìm", exact=True).click()
+    follow(page, page.get_by_role("button", name="Tìm", exact=True))
     expect(page.get_by_role("link", name=PROCEDURE, exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Chứng thực bản sao từ bản chính giấy tờ, văn bản")).to_have_count(0)
 
@@ -134,7 +140,7 @@ def test_dossier_travels_from_desk_to_handover_through_four_officials(open_desk,
     assert code not in inbox_text(leader), "the leader sees the dossier before the specialist's appraisal"
     specialist = open_desk()
     sign_in(specialist, "chuyenvien.vpdk")
-    specialist.get_by_role("link", name=re.compile("^" + UNIT_TAB)).click()
+    follow(specialist, specialist.get_by_role("link", name=re.compile("^" + UNIT_TAB)))
     row = specialist.get_by_role("row").filter(has_text=code)
     expect(row).to_contain_text(APPRAISAL)
     expect(row).to_contain_text(APPLICANT["name"])
@@ -181,7 +187,7 @@ def shoot(page: Page, path) -> None:
 
 def check_tablet_inbox(tablet: Page, artifacts) -> None:
     tablet.goto("/")
-    tablet.get_by_role("link", name=re.compile("^" + UNIT_TAB)).click()
+    follow(tablet, tablet.get_by_role("link", name=re.compile("^" + UNIT_TAB)))
     shoot(tablet, artifacts / "inbox-chuyenvien-tablet.png")
     overflow = tablet.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the inbox scrolls sideways by {overflow}px on a {TABLET['width']}px wide tablet"
