@@ -5,6 +5,7 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from engine import AuthenticationFailed, NotFound, authenticate, get_user
 
@@ -52,18 +53,18 @@ def login():
     try:
         user = authenticate(db_session(), username, request.form.get("password", ""))
     except AuthenticationFailed as exc:
-        return render_template("login.html", username=username, error=exc.message), 401
+        return render_template("login.html", username=username, error=_(exc.message)), 401
     session.clear()  # a fresh session on every sign-in, so nothing from before carries over
     session["user_id"] = user.id
     session.permanent = True
-    flash(f"Xin chào {user.full_name}.", "success")
+    flash(_("Xin chào %(name)s.", name=user.full_name), "success")
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout():
     session.clear()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask
+from flask_babel import gettext as _
 
 from engine import VN_TZ
 from engine.statuses import STATUS_LABELS, VERDICT_LABELS, status_label
@@ -24,8 +25,9 @@ def working_time(value: timedelta | None) -> str:
         return NONE
     minutes = int(abs(value).total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
-    text = f"{hours} giờ {minutes:02d} phút" if hours else f"{minutes} phút"
-    return f"quá {text}" if value < timedelta(0) else text
+    text = _("%(hours)s giờ %(minutes)02d phút", hours=hours, minutes=minutes) if hours \
+        else _("%(minutes)s phút", minutes=minutes)
+    return _("quá %(time)s", time=text) if value < timedelta(0) else text
 
 
 def vn_date(value) -> str:

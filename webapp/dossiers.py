@@ -18,17 +18,18 @@ from engine.timeline import dossier_history, dossier_timeline, format_amount, la
 
 from .auth import login_required
 from .db import db_session
+from .i18n import N_
 
 bp = Blueprint("dossiers", __name__)
 
 FINISHED = {3, 8, 9, 10}
 MESSAGES = {
-    "request-supplement": "Đã gửi yêu cầu bổ sung hồ sơ (Mẫu 02).",
-    "record-supplement": "Đã ghi nhận hồ sơ bổ sung; tiếp tục giải quyết.",
-    "extend": "Đã gia hạn và gửi văn bản xin lỗi (Mẫu 04) cho người nộp.",
-    "withdraw": "Đã ghi nhận yêu cầu rút hồ sơ của công dân.",
-    "stop": "Đã dừng giải quyết hồ sơ (Mẫu 05).",
-    "record-fee": "Đã ghi nhận thu phí, lệ phí.",
+    "request-supplement": N_("Đã gửi yêu cầu bổ sung hồ sơ (Mẫu 02)."),
+    "record-supplement": N_("Đã ghi nhận hồ sơ bổ sung; tiếp tục giải quyết."),
+    "extend": N_("Đã gia hạn và gửi văn bản xin lỗi (Mẫu 04) cho người nộp."),
+    "withdraw": N_("Đã ghi nhận yêu cầu rút hồ sơ của công dân."),
+    "stop": N_("Đã dừng giải quyết hồ sơ (Mẫu 05)."),
+    "record-fee": N_("Đã ghi nhận thu phí, lệ phí."),
 }
 
 

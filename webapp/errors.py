@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,6 +20,7 @@ from engine import (
 from engine import clock
 
 from .db import discard
+from .i18n import N_
 
 STATUS = {
     NotFound: 404,
@@ -29,30 +31,30 @@ STATUS = {
     InvalidProcess: 422,
 }
 TITLES = {
-    400: "Yêu cầu không thực hiện được",
-    401: "Chưa xác thực",
-    403: "Không có quyền",
-    404: "Không tìm thấy",
-    405: "Thao tác không được hỗ trợ",
-    409: "Dữ liệu đã thay đổi",
-    413: "Dữ liệu gửi lên quá lớn",
-    422: "Dữ liệu không hợp lệ",
-    429: "Quá nhiều yêu cầu",
-    500: "Lỗi hệ thống",
+    400: N_("Yêu cầu không thực hiện được"),
+    401: N_("Chưa xác thực"),
+    403: N_("Không có quyền"),
+    404: N_("Không tìm thấy"),
+    405: N_("Thao tác không được hỗ trợ"),
+    409: N_("Dữ liệu đã thay đổi"),
+    413: N_("Dữ liệu gửi lên quá lớn"),
+    422: N_("Dữ liệu không hợp lệ"),
+    429: N_("Quá nhiều yêu cầu"),
+    500: N_("Lỗi hệ thống"),
 }
 HTTP_MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    401: "Bạn cần đăng nhập để tiếp tục.",
-    403: "Bạn không có quyền truy cập trang này.",
-    404: "Không tìm thấy trang bạn yêu cầu.",
-    405: "Trang này không hỗ trợ thao tác bạn vừa thực hiện.",
-    413: "Dữ liệu gửi lên vượt quá dung lượng cho phép.",
-    429: "Bạn đã tra cứu quá nhiều lần, vui lòng thử lại sau ít phút.",
+    400: N_("Yêu cầu không hợp lệ."),
+    401: N_("Bạn cần đăng nhập để tiếp tục."),
+    403: N_("Bạn không có quyền truy cập trang này."),
+    404: N_("Không tìm thấy trang bạn yêu cầu."),
+    405: N_("Trang này không hỗ trợ thao tác bạn vừa thực hiện."),
+    413: N_("Dữ liệu gửi lên vượt quá dung lượng cho phép."),
+    429: N_("Bạn đã tra cứu quá nhiều lần, vui lòng thử lại sau ít phút."),
 }
-CSRF_MESSAGE = ("Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
-                "Hãy tải lại trang rồi thực hiện lại thao tác.")
-UNEXPECTED_MESSAGE = ("Đã xảy ra lỗi ngoài dự kiến. Sự cố đã được ghi lại; "
-                      "vui lòng thử lại sau hoặc báo cho quản trị hệ thống.")
+CSRF_MESSAGE = N_("Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
+                   "Hãy tải lại trang rồi thực hiện lại thao tác.")
+UNEXPECTED_MESSAGE = N_("Đã xảy ra lỗi ngoài dự kiến. Sự cố đã được ghi lại; "
+                        "vui lòng thử lại sau hoặc báo cho quản trị hệ thống.")
 
 
 def status_of(error: MotcuaError) -> int:
@@ -72,7 +74,10 @@ def init_app(app: Flask) -> None:
 def error_page(status: int, message: str, field_errors: dict | None = None):
     """The Vietnamese error page; falls back to plain text if even the template cannot render."""
     discard()
-    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    title = _(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500]))
+    # Messages from the engine are Vietnamese; those in the catalogue are shown in the user's language.
+    message = _(message)
+    field_errors = {key: [_(text) for text in texts] for key, texts in (field_errors or {}).items()}
     try:
         body = render_template("error.html", status=status, title=title, message=message,
                                field_errors=field_errors or {})

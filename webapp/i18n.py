@@ -1,11 +1,20 @@
 """Vietnamese first, English second: Flask-Babel with the Vietnamese text as message ids."""
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from flask import Flask, request
 from flask_babel import Babel
 
 LOCALES = ("vi", "en")
 LOCALE_COOKIE = "motcua_lang"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def N_(text: str) -> str:
+    """Mark a label for the catalogue where it is defined; it is translated with `_()` where it is shown."""
+    return text
 
 
 def select_locale() -> str:
@@ -24,6 +33,32 @@ def _remember_locale(response):
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "vi")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel installs new-style gettext: `_("Trang %(page)s", page=n)` formats after translating,
+    # so a literal percent sign in a template message id is written `%%`.
+    app.jinja_env.newstyle_gettext = True
     app.after_request(_remember_locale)
     app.jinja_env.globals["current_locale"] = select_locale
+
+
+def extract_engine_text(fileobj, keywords, comment_tags, options):
+    """Babel extractor for engine modules, which never import Flask and so cannot mark their text.
+
+    Yields every Vietnamese string constant (labels, error messages) except docstrings and f-string
+    parts; the web app translates such a value with `_()` where it shows it, the printed forms never do.
+    """
+    tree = ast.parse(fileobj.read().decode(options.get("encoding", "utf-8")))
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skipped.update(id(part) for part in node.values)
+        if isinstance(node, ast.BinOp):  # a fragment of a message built by concatenation is never shown alone
+            skipped.update({id(node.left), id(node.right)})
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            skipped.add(id(body[0].value))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped \
+                and any(not char.isascii() and char.isalpha() for char in node.value):
+            yield node.lineno, None, node.value, []

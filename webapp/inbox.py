@@ -14,12 +14,13 @@ from engine.tasks import assign_task, assignable_users
 
 from .auth import login_required
 from .db import db_session
+from .i18n import N_
 from .taskform import errors_by_field, form_fields, form_values, parse_form, work_item_form
 
 bp = Blueprint("inbox", __name__)
 
-VIEW_LABELS = {"mine": "Được giao cho tôi", "unit": "Chưa nhận của đơn vị", "due_soon": "Sắp đến hạn",
-               "overdue": "Quá hạn"}
+VIEW_LABELS = {"mine": N_("Được giao cho tôi"), "unit": N_("Chưa nhận của đơn vị"),
+               "due_soon": N_("Sắp đến hạn"), "overdue": N_("Quá hạn")}
 FILE_FIELD = "tep_dinh_kem"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, g, request
+from flask_babel import LazyString, lazy_pgettext
 
 from engine import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, role_keys_of
 
@@ -15,16 +16,17 @@ OFFICE_ROLES = None  # any role that works dossiers: everyone but a pure designe
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
-    label: str
+    label: LazyString  # translated when the menu is rendered, in the reader's language
     roles: frozenset[str] | None  # None: every official who works dossiers
 
 
 MENU = (
-    NavItem("inbox.index", "Công việc", None),
-    NavItem("reception.index", "Tiếp nhận hồ sơ", frozenset({"mot_cua"})),
-    NavItem("dossiers.search", "Hồ sơ", None),
-    NavItem("reports.register", "Sổ theo dõi", None),
-    NavItem("catalogue.index", "Thủ tục", frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
+    NavItem("inbox.index", lazy_pgettext("menu", "Công việc"), None),
+    NavItem("reception.index", lazy_pgettext("menu", "Tiếp nhận hồ sơ"), frozenset({"mot_cua"})),
+    NavItem("dossiers.search", lazy_pgettext("menu", "Hồ sơ"), None),
+    NavItem("reports.register", lazy_pgettext("menu", "Sổ theo dõi"), None),
+    NavItem("catalogue.index", lazy_pgettext("menu", "Thủ tục"),
+            frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
 )
 
 

@@ -11,6 +11,7 @@ from engine.register import COLUMNS, register_rows, register_units, register_wor
 
 from .auth import login_required
 from .db import db_session
+from .i18n import N_
 
 bp = Blueprint("reports", __name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,14 +68,15 @@ def _choice(units) -> tuple[int, date, date]:
         if raw_unit.isdigit():
             unit_id = int(raw_unit)
         else:
-            errors["unit"] = ["Đơn vị không hợp lệ."]
+            errors["unit"] = [N_("Đơn vị không hợp lệ.")]
     today = clock.now().astimezone(VN_TZ).date()
     start = _date(request.args.get("from"), today.replace(day=1), "from", errors)
     end = _date(request.args.get("to"), today, "to", errors)
     if not errors and start > end:
-        errors["from"] = ["Từ ngày phải trước hoặc bằng đến ngày."]
+        errors["from"] = [N_("Từ ngày phải trước hoặc bằng đến ngày.")]
     if errors or unit_id is None:
-        raise ValidationFailed("Đơn vị hoặc khoảng thời gian chưa hợp lệ.", errors or {"unit": ["Chọn đơn vị."]})
+        raise ValidationFailed(N_("Đơn vị hoặc khoảng thời gian chưa hợp lệ."),
+                               errors or {"unit": [N_("Chọn đơn vị.")]})
     return unit_id, start, end
 
 
@@ -84,7 +86,7 @@ def _date(raw: str | None, default: date, field: str, errors: dict) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        errors[field] = ["Ngày không hợp lệ (định dạng năm-tháng-ngày)."]
+        errors[field] = [N_("Ngày không hợp lệ (định dạng năm-tháng-ngày).")]
         return default
 
 
