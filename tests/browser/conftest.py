@@ -92,6 +92,9 @@ def live_server(tmp_path_factory, fixed_clock):
     settings = Settings(instance_path=tmp / "instance", secret_key="browser-tests", embedded_worker=False)
     app = create_app(settings, engine=engine)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    requests_log = logging.getLogger("werkzeug")
+    previous_level = requests_log.level
+    requests_log.setLevel(logging.WARNING)  # one line per request would bury the artifacts' paths under -s
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", factory)
@@ -99,6 +102,7 @@ def live_server(tmp_path_factory, fixed_clock):
     yield live
     server.shutdown()
     thread.join(timeout=5)
+    requests_log.setLevel(previous_level)
     engine.dispose()
 
 
