@@ -114,7 +114,8 @@ def receive_at_desk(page: Page, tmp_path) -> tuple[str, str, str]:
     return code.group(1), secret.group(1), f"{day}/{month}/{year} {hour}:{minute}"
 
 
-def test_dossier_travels_from_desk_to_handover_through_four_officials(open_desk, fixed_clock, artifacts, tmp_path):
+def test_dossier_travels_from_desk_to_handover_through_four_officials(open_desk, live_server, fixed_clock, artifacts,
+                                                                     tmp_path):
     fixed_clock.set(START)  # the server is shared by the package's tests; this one counts its due date from here
     desk = open_desk()
     sign_in(desk, "motcua.tinh")
@@ -178,6 +179,7 @@ def test_dossier_travels_from_desk_to_handover_through_four_officials(open_desk,
 
     check_dossier_page(desk, code, due)
     check_public_lookup(open_desk(), code, secret)
+    assert live_server.errors == [], "the server failed on the way: " + "\n".join(live_server.errors)
 
 
 def shoot(page: Page, path) -> None:
