@@ -9,7 +9,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the Python package
                                "browser tests skipped")
 Page, expect = sync_api.Page, sync_api.expect
 
-from .conftest import PASSWORD, START, TABLET
+from .conftest import PASSWORD, START, TABLET  # noqa: E402 - after the skip when Playwright is missing
 
 PROCEDURE = "Đính chính Giấy chứng nhận đã cấp"
 APPLICANT = {"name": "Nguyễn Thị Ánh Tuyết", "id_number": "001190054321", "phone": "0901234567",
@@ -44,7 +44,7 @@ def follow(page: Page, link) -> None:
         link.click()
 
 
-def open_task(page: Page, code: str, step: str, tab: str = "Được giao cho tôi") -> None:
+def open_task(page: Page, code: str, step: str, tab: str) -> None:
     """From the inbox tab `tab`, open the dossier's work item at `step`."""
     page.goto("/")
     follow(page, page.get_by_role("link", name=re.compile("^" + tab)))
