@@ -5,7 +5,9 @@ import ast
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+from jinja2 import pass_context
+from markupsafe import escape
 
 LOCALES = ("vi", "en")
 LOCALE_COOKIE = "motcua_lang"
@@ -35,11 +37,22 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
-    # Flask-Babel installs new-style gettext: `_("Trang %(page)s", page=n)` formats after translating,
-    # so a literal percent sign in a template message id is written `%%`.
+    # New-style gettext, so `_("Trang %(page)s/%(pages)s", page=n, pages=m)` fills placeholders after
+    # translating; but Jinja's own version marks the translation safe HTML and always %-formats it, and
+    # templates also translate engine messages that may echo what a user typed: escape it instead.
     app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals["gettext"] = template_gettext
     app.after_request(_remember_locale)
     app.jinja_env.globals["current_locale"] = select_locale
+
+
+@pass_context
+def template_gettext(context, text, **variables):
+    """Jinja's `_()`: the translation is text, escaped like any value; placeholders only when given."""
+    translated = gettext(text)
+    if context.eval_ctx.autoescape:
+        translated = escape(translated)
+    return translated % variables if variables else translated  # Markup % escapes each value too
 
 
 def extract_engine_text(fileobj, keywords, comment_tags, options):
@@ -60,5 +73,6 @@ def extract_engine_text(fileobj, keywords, comment_tags, options):
             skipped.add(id(body[0].value))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped \
-                and any(not char.isascii() and char.isalpha() for char in node.value):
+                and any(not char.isascii() and char.isalpha() for char in node.value) \
+                and sum(char.isalpha() for char in node.value) > 1:  # a lone letter is data (folding tables)
             yield node.lineno, None, node.value, []

@@ -8,6 +8,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import render_template_string
 
 from webpages import csrf_token, login, receive
 
@@ -107,3 +108,10 @@ def test_a_printed_form_stays_vietnamese_in_english_but_its_toolbar_does_not(cli
     assert page.status_code == 200
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "PHIẾU KIỂM SOÁT" in html.upper()
     assert "Print form" in html and "In biểu mẫu" not in html
+
+
+def test_a_translated_message_in_a_template_is_escaped_and_may_hold_a_percent_sign(app):
+    with app.test_request_context("/?lang=en"):
+        page = render_template_string('{{ _(text) }} · {{ _("Mã lỗi: %(status)s", status=code) }} · {{ _(label) }}',
+                                      text="Thành phần <b>X</b> 100% đủ", code="<i>", label="Đúng hạn")
+    assert page == "Thành phần &lt;b&gt;X&lt;/b&gt; 100% đủ · Error code: &lt;i&gt; · On time"
