@@ -120,12 +120,15 @@ class _ErrorCollector(logging.Handler):
 
 @pytest.fixture(scope="package")
 def artifacts() -> Path:
+    """The screenshots of this run only: an old failure's picture must not pass for a new one."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     return ARTIFACTS
 
 
 @pytest.fixture
-def open_desk(browser, live_server, request):
+def open_desk(browser, live_server, artifacts, request):
     """Open a fresh browser context (its own cookies) for one official or citizen; closed after the test.
 
     On failure every open page is saved to the artifacts folder with its address, to see what the user saw.
