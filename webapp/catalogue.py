@@ -2,36 +2,51 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from engine import get_procedure
 from engine import intake
 
 from .auth import login_required
 from .db import db_session
+from .i18n import N_
 
 bp = Blueprint("catalogue", __name__)
-VARIANT_LABELS = {"one_stop": "Một cửa", "on_the_spot": "4 tại chỗ", "inter_agency": "Liên thông"}
-LEVEL_LABELS = {"bo": "Cấp trung ương", "tinh": "Cấp tỉnh", "xa": "Cấp xã"}
+VARIANT_LABELS = {"one_stop": N_("Một cửa"), "on_the_spot": N_("4 tại chỗ"), "inter_agency": N_("Liên thông")}
+LEVEL_LABELS = {"bo": N_("Cấp trung ương"), "tinh": N_("Cấp tỉnh"), "xa": N_("Cấp xã")}
 FIELD_LABELS = {  # procedure.toml keys an `unverified` list may name
-    "code": "Mã thủ tục", "name": "Tên thủ tục", "field": "Lĩnh vực", "time_limit": "Thời hạn giải quyết",
-    "legal_basis": "Căn cứ pháp lý", "documents": "Thành phần hồ sơ", "fees": "Phí, lệ phí",
-    "deciding_unit": "Cơ quan giải quyết", "cutoff_hour": "Giờ chốt tiếp nhận", "variant": "Loại thủ tục",
-    "level": "Cấp thực hiện",
+    "code": N_("Mã thủ tục"), "name": N_("Tên thủ tục"), "field": N_("Lĩnh vực"), "time_limit": N_("Thời hạn giải quyết"),
+    "legal_basis": N_("Căn cứ pháp lý"), "documents": N_("Thành phần hồ sơ"), "fees": N_("Phí, lệ phí"),
+    "deciding_unit": N_("Cơ quan giải quyết"), "cutoff_hour": N_("Giờ chốt tiếp nhận"), "variant": N_("Loại thủ tục"),
+    "level": N_("Cấp thực hiện"),
 }
 
 
-def time_limit_text(procedure) -> str:
-    """'8 ngày làm việc', 'Trong ngày làm việc' for a same-day procedure, 'N giờ làm việc' for an hourly limit."""
+TIME_LIMIT_TEXTS = {"hours": N_("%(amount)s giờ làm việc"), "same_day": N_("Trong ngày làm việc"),
+                    "days": N_("%(amount)s ngày làm việc")}
+
+
+def time_limit_text(procedure, translate: bool = False) -> str:
+    """'8 ngày làm việc', 'Trong ngày làm việc' for a same-day procedure, 'N giờ làm việc' for an hourly limit.
+
+    In Vietnamese for the printed forms; `translate` gives the reader's language for the pages."""
     amount = procedure.time_limit.normalize() if procedure.time_limit is not None else 0
     text = f"{amount:f}".replace(".", ",")
     if procedure.time_limit_unit == "working_hours":
-        return f"{text} giờ làm việc"
-    return "Trong ngày làm việc" if amount == 0 else f"{text} ngày làm việc"
+        kind = "hours"
+    else:
+        kind = "same_day" if amount == 0 else "days"
+    return _(TIME_LIMIT_TEXTS[kind], amount=text) if translate else TIME_LIMIT_TEXTS[kind] % {"amount": text}
 
 
 @bp.app_context_processor
 def _labels():
-    return {"VARIANT_LABELS": VARIANT_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "time_limit_text": time_limit_text}
+    return {"VARIANT_LABELS": VARIANT_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "time_limit_text": time_limit_label}
+
+
+def time_limit_label(procedure) -> str:
+    """The time limit on the pages, in the reader's language."""
+    return time_limit_text(procedure, translate=True)
 
 
 @bp.get("/procedures")

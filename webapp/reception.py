@@ -17,6 +17,7 @@ from engine.statuses import RETURN_METHODS
 from .auth import login_required
 from .catalogue import time_limit_text
 from .db import db_session
+from .i18n import N_
 
 from . import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the package is initialised before its blueprints)
 
@@ -58,7 +59,7 @@ def intake_form(procedure_code: str):
             _keep_secret(receipt.code, receipt.secret)
             return redirect(url_for(".receipt", code=receipt.code))
         if action not in ACTIONS:
-            raise ValidationFailed("Thao tác không hợp lệ.", {"action": ["Thao tác không hợp lệ."]})
+            raise ValidationFailed(N_("Thao tác không hợp lệ."), {"action": [N_("Thao tác không hợp lệ.")]})
         unit_code = values["unit"] or intake.check_desk(db, g.user.id).code
         missing = [doc["name"] for doc in procedure.documents
                    if doc.get("required") and doc["name"] not in values["components"]] + values["other_missing"]
@@ -159,7 +160,7 @@ def _uploads(procedure) -> list[intake.Upload]:
 def _render_form(procedure, units, values, errors=None, message=None, action=None):
     return render_template("reception_form.html", procedure=procedure, units=units, values=values,
                            errors=errors or {}, message=message, action=action, channels=CHANNELS,
-                           return_methods=RETURN_METHODS, time_limit=time_limit_text(procedure))
+                           return_methods=RETURN_METHODS, time_limit=time_limit_text(procedure, translate=True))
 
 
 def _keep_secret(code: str, secret: str) -> None:

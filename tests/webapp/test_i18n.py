@@ -115,3 +115,13 @@ def test_a_translated_message_in_a_template_is_escaped_and_may_hold_a_percent_si
         page = render_template_string('{{ _(text) }} · {{ _("Mã lỗi: %(status)s", status=code) }} · {{ _(label) }}',
                                       text="Thành phần <b>X</b> 100% đủ", code="<i>", label="Đúng hạn")
     assert page == "Thành phần &lt;b&gt;X&lt;/b&gt; 100% đủ · Error code: &lt;i&gt; · On time"
+
+
+def test_the_reception_form_reads_in_english_while_the_printed_receipt_stays_vietnamese(client, factory, org, now):
+    login(client, "motcua.tinh")
+    form = client.get("/reception/dinh-chinh-gcn?lang=en").get_data(as_text=True)
+    assert "Full name" in form and "8 working days" in form and "One-stop" in form
+    assert "Họ và tên" not in form and "ngày làm việc" not in form
+    receipt = receive(factory, org, now)
+    printed = client.get(f"/reception/receipts/{receipt.code}").get_data(as_text=True)
+    assert "8 ngày làm việc" in printed and "working days" not in printed and "Print form" in printed
