@@ -20,10 +20,11 @@ from .catalog import get_procedure, version_bundle
 from .clock import VN_TZ
 from .errors import Forbidden, NotFound, ValidationFailed
 from .forms import field_errors
-from .models import Dossier, DossierSequence, Membership, Procedure, Unit
+from .models import Dossier, DossierSequence, Membership, Procedure, Role, Unit
 from .statuses import RETURN_METHODS
 from .unit_calendars import unit_calendar
 
+DESK_ROLE = "mot_cua"  # the one-stop desk: receives dossiers, hands results back
 CHANNELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 APPLICANT_SCHEMA = {
@@ -129,12 +130,14 @@ def new_secret() -> str:
 
 
 def reset_lookup_secret(session: Session, code: str, actor_id: int, now: datetime) -> str:
-    """A new lookup secret for a reprinted receipt (only the hash is kept, so the old one cannot be shown)."""
+    """A new lookup secret for a reprinted receipt (only the hash is kept, so the old one cannot be shown);
+    only the desk of the receiving unit, which hands the receipt to the citizen, may issue one."""
     dossier = get_dossier(session, code)
-    member = session.scalar(select(Membership.id).where(Membership.user_id == actor_id,
-                                                        Membership.unit_id == dossier.receiving_unit_id).limit(1))
-    if member is None:
-        raise Forbidden("Chỉ công chức của đơn vị tiếp nhận được cấp lại mã tra cứu.")
+    desk = session.scalar(select(Membership.id).join(Role, Membership.role_id == Role.id).where(
+        Membership.user_id == actor_id, Membership.unit_id == dossier.receiving_unit_id,
+        Role.key == DESK_ROLE).limit(1))
+    if desk is None:
+        raise Forbidden("Chỉ công chức Bộ phận Một cửa của đơn vị tiếp nhận được cấp lại mã tra cứu.")
     secret = new_secret()
     dossier.secret_hash = hash_secret(secret)
     record_event(session, action="lookup_secret_reset", at=now, actor_id=actor_id, dossier_id=dossier.id)

@@ -14,11 +14,11 @@ from .attachments import check_upload, store_attachment
 from .audit import record_event
 from .catalog import get_procedure
 from .clock import VN_TZ
-from .dossiers import CHANNELS, Receipt, applicant_errors, receive_dossier
+from .access import unit_ids_of
+from .dossiers import CHANNELS, DESK_ROLE, Receipt, applicant_errors, receive_dossier
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import Event, IntakeSlip, Membership, Procedure, Role, Unit, User
 
-DESK_ROLE = "mot_cua"
 SLIP_KINDS = {"supplement": "HDHS", "refusal": "TCTN"}  # Mẫu 02 hướng dẫn hồ sơ, Mẫu 03 từ chối tiếp nhận
 MAX_ITEM_CHARS = 500
 MAX_REASON_CHARS = 2000
@@ -146,13 +146,11 @@ def issue_intake_slip(
 
 
 def get_intake_slip(session: Session, slip_id: int, user_id: int) -> IntakeSlip:
-    """A slip for officials of the unit that issued it."""
+    """A slip for officials who work dossiers in the unit that issued it (not its designers or administrators)."""
     slip = session.get(IntakeSlip, slip_id)
     if slip is None:
         raise NotFound(f"Không có phiếu #{slip_id}.")
-    member = session.scalar(select(Membership.id).where(Membership.user_id == user_id,
-                                                        Membership.unit_id == slip.unit_id).limit(1))
-    if member is None:
+    if slip.unit_id not in unit_ids_of(session, user_id):
         raise Forbidden("Bạn không có quyền xem phiếu của đơn vị khác.")
     return slip
 

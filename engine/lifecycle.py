@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import runtime
-from .access import LEADER_ROLES
+from .access import LEADER_ROLES, NO_DOSSIER_ROLES
 from .audit import record_event
 from .dossiers import get_dossier
 from .errors import Conflict, Forbidden, ValidationFailed
@@ -185,10 +185,11 @@ def handover_item(session: Session, dossier_id: int, user_id: int, now: datetime
 
 
 def _roles_at(session: Session, dossier: Dossier, user_id: int) -> set[tuple[str, int]]:
-    """(role key, unit id) the user holds in the dossier's receiving or deciding unit."""
+    """(role key, unit id) the user holds in the dossier's receiving or deciding unit; designers and
+    administrators are left out, their membership gives no hold on citizens' dossiers."""
     return set(session.execute(
         select(Role.key, Membership.unit_id).join(Membership, Membership.role_id == Role.id)
-        .where(Membership.user_id == user_id,
+        .where(Membership.user_id == user_id, Role.key.not_in(NO_DOSSIER_ROLES),
                Membership.unit_id.in_({dossier.receiving_unit_id, dossier.deciding_unit_id}))).all())
 
 
