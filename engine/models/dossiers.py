@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -40,7 +40,7 @@ class Dossier(Base):
     components: Mapped[list] = mapped_column(JSON, default=list)  # thành phần hồ sơ ticked at reception
     return_method: Mapped[str] = mapped_column(String(10), default="desk")  # desk / postal
     return_address: Mapped[str] = mapped_column(String(500), default="")  # postal return address
-    fee_paid_amount: Mapped[Optional[int]] = mapped_column(Integer)  # đồng; None until recorded
+    fee_paid_amount: Mapped[Optional[int]] = mapped_column(BigInteger)  # đồng (land levies pass 2^31); None until recorded
     fee_receipt_no: Mapped[Optional[str]] = mapped_column(String(100))
     fee_paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 

@@ -85,7 +85,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('components', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('return_method', sa.String(length=10), nullable=False, server_default='desk'))
         batch_op.add_column(sa.Column('return_address', sa.String(length=500), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('fee_paid_amount', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('fee_paid_amount', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('fee_receipt_no', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('fee_paid_at', engine.models.base.UTCDateTime(), nullable=True))
         batch_op.create_index('ix_dossier_receiving_received', ['receiving_unit_id', 'received_at'], unique=False)

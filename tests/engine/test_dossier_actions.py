@@ -62,6 +62,23 @@ def test_fee_is_recorded_once_by_the_desk(factory, org, now):
     assert "record_fee" not in actions_of(factory, org, receipt.code, "motcua.tinh", now)
 
 
+def test_a_land_levy_beyond_two_billion_dong_is_recorded_exactly(factory, org, now):
+    receipt = receive(factory, org, now)
+    levy = 12_500_000_000  # tiền sử dụng đất: more than a 32-bit column holds
+    with unit_of_work(factory) as s:
+        record_fee(s, receipt.code, levy, "BL-0042", org["motcua.tinh"], now)
+    with unit_of_work(factory) as s:
+        assert get_dossier(s, receipt.code).fee_paid_amount == levy
+
+
+@pytest.mark.parametrize("amount", [10**13 + 1, -5, 1.5, True])
+def test_an_implausible_fee_amount_is_refused_with_a_field_message(factory, org, now, amount):
+    receipt = receive(factory, org, now)
+    with pytest.raises(ValidationFailed) as caught, unit_of_work(factory) as s:
+        record_fee(s, receipt.code, amount, "BL-001", org["motcua.tinh"], now)
+    assert list(caught.value.errors) == ["amount"] and "đồng" in caught.value.errors["amount"][0]
+
+
 def test_each_role_is_offered_only_its_own_actions(factory, org, now):
     receipt = receive(factory, org, now)
     desk = actions_of(factory, org, receipt.code, "motcua.tinh", now)
