@@ -10,6 +10,7 @@ from .access import unit_ids_of
 from .models import Dossier
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # an OFFSET beyond any real history; larger numbers would overflow the database
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class SearchPage:
 def search_dossiers(session: Session, user_id: int, query: str = "", status: int | None = None, page: int = 1,
                     per_page: int = 25) -> SearchPage:
     """Newest first; `query` matches part of the code or of the applicant's name (case-insensitive)."""
-    page, per_page = max(1, int(page)), min(max(1, int(per_page)), MAX_PER_PAGE)
+    page, per_page = min(max(1, int(page)), MAX_PAGE), min(max(1, int(per_page)), MAX_PER_PAGE)
     units = unit_ids_of(session, user_id)
     if not units:
         return SearchPage([], page, per_page, False)

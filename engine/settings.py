@@ -33,7 +33,9 @@ class Settings:
     attachment_max_bytes: int = 20_000_000  # one scanned component (PDF, JPEG, PNG)
     ratelimit_storage_uri: str = "memory://"  # e.g. redis://127.0.0.1:6379 when several web processes run
     public_rate_limit: str = "20/minute"  # citizen lookups and ratings per client address
+    sign_in_rate_limit: str = "10/minute"  # password attempts per address and username (page and API)
     api_token_hours: int = 8  # lifetime of an API bearer token
+    proxy_hops: int = 0  # reverse proxies in front of the web app whose X-Forwarded-For is trusted
     public_base_url: str = ""  # printed in the receipt's QR code; empty: the address of the request
 
     @property

@@ -23,6 +23,7 @@ SCAN_SLOTS = {"reception.intake_form": 12, "inbox.task": 1}  # pages that take s
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
+    from . import guards
     from . import api, auth, catalogue, db, display, dossiers, errors, i18n, inbox, limits, navigation, public, reception, reports
 
     settings = settings or from_environ(os.environ)
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         MOTCUA_SETTINGS=settings,
     )
     app.extensions["motcua"] = make_sessionmaker(engine or make_engine(settings.effective_database_url))
+    guards.init_app(app, settings.proxy_hops)  # the bounded <int:> converter must exist before any route
     csrf.init_app(app)  # before the blueprints, so a forged POST is refused before any view code runs
     db.init_app(app)
     errors.init_app(app)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from engine import AuthenticationFailed, NotFound, authenticate, get_user
 
 from .db import db_session
+from .limits import password_guessing
 
 bp = Blueprint("auth", __name__)
 
@@ -43,6 +44,7 @@ def login_required(view):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@password_guessing
 def login():
     target = safe_next(request.args.get("next"))
     if request.method != "POST":  # GET or HEAD

@@ -18,6 +18,7 @@ from engine.timeline import dossier_history, dossier_timeline, format_amount, la
 
 from .auth import login_required
 from .db import db_session
+from .guards import decimal
 from .i18n import N_
 
 bp = Blueprint("dossiers", __name__)
@@ -96,9 +97,10 @@ def _parse_day(text: str) -> date:
 
 def _parse_amount(text: str) -> int:
     digits = text.strip().replace(".", "").replace(",", "").replace(" ", "")
-    if not digits.isdigit():
+    amount = decimal(digits)
+    if amount is None:
         raise ValidationFailed("Số tiền không hợp lệ.", {"amount": [_("Số tiền phải là số nguyên không âm (đồng).")]})
-    return int(digits)
+    return amount
 
 
 def _page(code: str) -> dict:

@@ -14,6 +14,7 @@ from engine.tasks import assign_task, assignable_users
 
 from .auth import login_required
 from .db import db_session
+from .guards import decimal
 from .i18n import N_
 from .taskform import errors_by_field, form_fields, form_values, parse_form, work_item_form
 
@@ -89,9 +90,10 @@ def unclaim(item_id: int):
 @login_required
 def assign(item_id: int):
     raw = request.form.get("assignee_id", "").strip()
-    if raw and not raw.isdigit():
+    assignee_id = decimal(raw)
+    if raw and assignee_id is None:
         raise ValidationFailed(_("Không giao được công việc."), {"assignee_id": [_("Chọn người được giao.")]})
-    item = assign_task(db_session(), item_id, int(raw) if raw else None, g.user.id, clock.now())
+    item = assign_task(db_session(), item_id, assignee_id, g.user.id, clock.now())
     flash(_("Đã giao lại công việc.") if item.assignee_id else _("Đã chuyển công việc về danh sách chưa nhận."),
           "success")
     return redirect(url_for(".task", item_id=item_id))

@@ -7,15 +7,16 @@ from engine import Conflict, NotFound, ValidationFailed, clock
 from engine.lookup import COMMENT_MAX, RATINGS, lookup_dossier, rate_dossier
 
 from .db import db_session
+from .guards import decimal
 from .errors import log_refusal
-from .limits import limiter, public_limit
+from .limits import secret_guessing, secret_guessing_posts
 
 bp = Blueprint("public", __name__)
 REFUSAL_REASON = "Tra cứu hồ sơ với mã hoặc mã tra cứu không đúng."
 
 
 @bp.route("/tra-cuu", methods=["GET", "POST"])
-@limiter.limit(public_limit, methods=["POST"])
+@secret_guessing_posts
 def lookup():
     """The form (the receipt's QR code links here with ?code=); a POST shows the dossier's public status."""
     if request.method == "GET":
@@ -30,7 +31,7 @@ def lookup():
 
 
 @bp.post("/tra-cuu/danh-gia")
-@limiter.limit(public_limit)
+@secret_guessing
 def rate():
     """The citizen's one rating; the code and secret come again as hidden fields of the status page."""
     code, secret = _credentials()
@@ -38,7 +39,7 @@ def rate():
     rating = request.form.get("rating", "")
     message, status, field_errors = "", 200, {}
     try:
-        rate_dossier(db_session(), code, secret, int(rating) if rating.isdigit() else 0, comment, clock.now())
+        rate_dossier(db_session(), code, secret, decimal(rating) or 0, comment, clock.now())
     except NotFound as error:
         return _refused(code, error.message)
     except Conflict as error:

@@ -11,6 +11,7 @@ from engine.register import COLUMNS, register_rows, register_units, register_wor
 
 from .auth import login_required
 from .db import db_session
+from .guards import decimal
 from .i18n import N_
 
 bp = Blueprint("reports", __name__)
@@ -65,9 +66,8 @@ def _choice(units) -> tuple[int, date, date]:
     raw_unit = request.args.get("unit", "")
     unit_id = units[0].id if units and not raw_unit else None
     if raw_unit:
-        if raw_unit.isdigit():
-            unit_id = int(raw_unit)
-        else:
+        unit_id = decimal(raw_unit)
+        if unit_id is None:
             errors["unit"] = [N_("Đơn vị không hợp lệ.")]
     today = clock.now().astimezone(VN_TZ).date()
     start = _date(request.args.get("from"), today.replace(day=1), "from", errors)
@@ -84,10 +84,13 @@ def _date(raw: str | None, default: date, field: str, errors: dict) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
         errors[field] = [N_("Ngày không hợp lệ (định dạng năm-tháng-ngày).")]
         return default
+    return day
 
 
 def _unit(units, unit_id: int):

@@ -8,7 +8,7 @@ from engine.lookup import lookup_dossier
 
 from ..db import db_session
 from ..errors import log_refusal
-from ..limits import limiter, public_limit
+from ..limits import secret_guessing
 from . import bp
 from .registry import endpoint, iso
 
@@ -23,7 +23,7 @@ PARAMETERS = [
           parameters=PARAMETERS, summary="Tra cứu tình trạng hồ sơ bằng mã hồ sơ và mã tra cứu",
           description="Không cần mã truy cập. Mã hồ sơ không có và mã tra cứu sai đều trả 404 với cùng thông báo.",
           responses={200: "PublicStatus", 404: "Error", 429: "Error"})
-@limiter.limit(public_limit)
+@secret_guessing
 def public_dossier(code: str):
     try:
         found = lookup_dossier(db_session(), code, request.args.get("secret", "")[:100])

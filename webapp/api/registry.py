@@ -103,12 +103,6 @@ def nul_paths(value, path: str = "") -> list[str]:
     return []
 
 
-def refuse_nul_in_address() -> None:
-    """A NUL in the path or query string would reach the database as text; refuse it as a bad request."""
-    if "\x00" in http_request.path or any("\x00" in k + v for k, v in http_request.args.items(multi=True)):
-        raise BadRequest("Địa chỉ yêu cầu chứa ký tự không hợp lệ.")
-
-
 def iso(moment: datetime | None) -> str | None:
     """An instant as ISO 8601 in Vietnam time (+07:00)."""
     return moment.astimezone(VN_TZ).isoformat() if moment is not None else None

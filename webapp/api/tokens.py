@@ -8,6 +8,7 @@ from engine.tokens import issue_token
 
 from ..db import db_session
 from ..errors import log_refusal
+from ..limits import password_guessing
 from . import bp
 from .registry import endpoint, iso
 
@@ -15,7 +16,8 @@ from .registry import endpoint, iso
 @endpoint(bp, "/tokens", methods=["POST"], auth=False, tags=["Xác thực"], request="TokenRequest",
           summary="Cấp mã truy cập (bearer token) cho tài khoản cán bộ",
           description="Gửi kèm mã ở mọi lời gọi khác (trừ tra cứu công khai): `Authorization: Bearer <token>`.",
-          responses={201: "Token", 401: "Error"})
+          responses={201: "Token", 401: "Error", 429: "Error"})
+@password_guessing
 def issue(body: dict):
     hours = current_app.config["MOTCUA_SETTINGS"].api_token_hours
     try:

@@ -10,6 +10,7 @@ from engine.integration import names_for_items
 from ..db import db_session
 from . import bp
 from .registry import endpoint, iso
+from ..guards import decimal
 from .schemas import VIEW_PARAMETER
 
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"},
@@ -34,9 +35,10 @@ def query_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    value = decimal(raw)
+    if value is None or not 1 <= value <= 1_000_000:
         raise ValidationFailed("Tham số không hợp lệ.", {name: ["Cần một số nguyên dương."]})
-    return int(raw)
+    return value
 
 
 @endpoint(bp, "/work-items", methods=["GET"], tags=["Công việc"], parameters=PAGING,
