@@ -24,7 +24,6 @@ from . import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the package is initiali
 bp = Blueprint("reception", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
 SCAN_SLOTS = UPLOAD_SLOTS["reception.intake_form"]  # at most this many scans in one reception POST
-SECRETS_KEPT = 5  # receipts whose fresh secret this browser session still shows
 ACTIONS = ("receive", "supplement", "refusal")
 
 
@@ -79,7 +78,7 @@ def receipt(code: str):
     dossier = view_dossier(db, code, g.user.id, clock.now())
     return render_template(
         "print/mau01.html", dossier=dossier, procedure=dossier.procedure, unit=dossier.receiving_unit,
-        parent=intake.parent_unit(db, dossier.receiving_unit), secret=session.get("receipt_secrets", {}).get(code),
+        parent=intake.parent_unit(db, dossier.receiving_unit), secret=_take_secret(code),
         officer=intake.receiving_officer(db, dossier.id), sequence=code.rsplit("-", 1)[-1],
         channels=CHANNELS, return_methods=RETURN_METHODS, time_limit=time_limit_text(dossier.procedure))
 
@@ -164,7 +163,14 @@ def _render_form(procedure, units, values, errors=None, message=None, action=Non
 
 
 def _keep_secret(code: str, secret: str) -> None:
-    """The secret exists in clear only now; the officer's session keeps it for this receipt's first prints."""
+    """The secret exists in clear only now: the signed session cookie carries it to the receipt's first render
+    (one redirect) and no further, so it does not linger in the officer's browser."""
+    session["receipt_secrets"] = {**session.get("receipt_secrets", {}), code: secret}
+
+
+def _take_secret(code: str) -> str | None:
     kept = dict(session.get("receipt_secrets", {}))
-    kept[code] = secret
-    session["receipt_secrets"] = dict(list(kept.items())[-SECRETS_KEPT:])
+    secret = kept.pop(code, None)
+    if secret is not None:
+        session["receipt_secrets"] = kept
+    return secret

@@ -71,7 +71,8 @@ def test_officer_receives_with_a_scan_and_gets_the_receipt(client, factory, org,
         assert text in html or text in html.lower(), text
     assert PROOF not in html
     assert f'<img class="qr" src="/reception/receipts/{code}/qr.svg"' in html
-    assert secret in client.get(f"/reception/receipts/{code}").get_data(as_text=True)  # reprint in the session
+    reprint = client.get(f"/reception/receipts/{code}").get_data(as_text=True)
+    assert secret not in reprint and "Mã tra cứu: đã cấp khi tiếp nhận" in reprint  # shown once, then only reissued
 
 
 def test_the_qr_code_links_to_the_public_lookup_without_the_secret(client, factory, org):
