@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from .audit import record_event
 from .calendar import legal_due
 from .catalog import get_procedure, version_bundle
 from .clock import VN_TZ
+from .db import is_postgresql
 from .errors import Forbidden, NotFound, ValidationFailed
 from .forms import field_errors
 from .models import Dossier, DossierSequence, Membership, Procedure, Role, Unit
@@ -166,6 +167,19 @@ def get_dossier(session: Session, code: str) -> Dossier:
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
         raise NotFound(f"Không có hồ sơ mã {code}.")
+    return dossier
+
+
+def lock_dossier(session: Session, dossier_id: int) -> Dossier:
+    """The dossier row locked until the transaction ends and re-read, so a check-then-write on it cannot
+    race another request's (FOR UPDATE on PostgreSQL; on SQLite a no-op write takes the database write lock)."""
+    if not is_postgresql(session):
+        session.execute(update(Dossier).where(Dossier.id == dossier_id).values(status=Dossier.status)
+                        .execution_options(synchronize_session=False))
+    dossier = session.scalar(select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ #{dossier_id}.")
     return dossier
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from . import runtime
 from .access import LEADER_ROLES, NO_DOSSIER_ROLES
 from .audit import record_event
-from .dossiers import get_dossier
+from .dossiers import get_dossier, lock_dossier
 from .errors import Conflict, Forbidden, ValidationFailed
 from .delegations import may_act_clause
 from .models import Dossier, Membership, ProcessInstance, Role, WorkItem
@@ -227,11 +227,12 @@ _STATE_RULES = {
 
 
 def _dossier_for(session: Session, code: str, actor_id: int, action: str) -> Dossier:
-    """The dossier, if the actor's roles in its receiving or deciding unit allow `action`."""
+    """The dossier, if the actor's roles in its receiving or deciding unit allow `action`; locked and re-read,
+    so the state checks that follow see any concurrent change and two requests cannot both pass them."""
     dossier = get_dossier(session, code)
     if not _ROLE_RULES[action](dossier, _roles_at(session, dossier, actor_id)):
         raise Forbidden("Bạn không có quyền thực hiện thao tác này với hồ sơ.")
-    return dossier
+    return lock_dossier(session, dossier.id)
 
 
 def _stage(session: Session, dossier: Dossier) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from . import runtime, spiff
@@ -98,14 +98,21 @@ def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | Non
 
 
 def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
+    """Take an open item; the claim is one conditional UPDATE, so of two officials claiming at once one wins."""
     item = _open_item(session, item_id, user_id, now)
-    if item.assignee_id not in (None, user_id):
+    if item.assignee_id == user_id:
+        return item
+    claimed = session.execute(
+        update(WorkItem).where(WorkItem.id == item.id, WorkItem.state == "ready", WorkItem.assignee_id.is_(None))
+        .values(assignee_id=user_id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    session.refresh(item)
+    if not claimed:
+        if item.state != "ready":
+            raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
         raise Conflict(f"Công việc đã được {_name(session, item.assignee_id)} nhận xử lý.")
-    if item.assignee_id is None:
-        item.assignee_id, item.claimed_at = user_id, now
-        record_event(session, action="task_claimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
-                     instance_id=item.instance_id, work_item_id=item.id)
-        session.flush()
+    record_event(session, action="task_claimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id)
+    session.flush()
     return item
 
 
