@@ -45,7 +45,10 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
     else:
         new_due = old_due
     if new_due != old_due:
-        _shift_timers(session, dossier, calendar, old_due, new_due, now, actor_id, current)
+        move = _mover(calendar, old_due, new_due)
+        _shift_timers(session, dossier, move, now, actor_id, current)
+        if dossier.extended_due_at is not None:  # the apology's date moves as far as the original one
+            dossier.extended_due_at = move(dossier.extended_due_at)
     before = dossier.status
     dossier.due_at, dossier.paused_at, dossier.status = new_due, None, 4
     record_event(session, action="clock_restarted", at=now, actor_id=actor_id, dossier_id=dossier.id,
@@ -54,13 +57,18 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
     return new_due
 
 
-def _shift_timers(session, dossier, calendar, old_due, new_due, now, actor_id, current) -> None:
+def _mover(calendar, old_due: datetime, new_due: datetime):
+    """Moves any instant as the due date moved: by the same working time later, or the same span earlier."""
     later = new_due > old_due
     hours = calendar.working_time_between(*sorted((old_due, new_due))).total_seconds() / 3600
 
     def move(due: datetime) -> datetime:
         return calendar.add_working_hours(due, hours) if later else due - (old_due - new_due)
 
+    return move
+
+
+def _shift_timers(session, dossier, move, now, actor_id, current) -> None:
     if current is not None:
         spiff.shift_timers(current.workflow, move)
     for instance_id in session.scalars(select(ProcessInstance.id).where(

@@ -1,7 +1,7 @@
 """Dossier changes outside the BPMN flow: supplement, extension, withdrawal, stop, fee; who may do which now."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,16 +9,19 @@ from sqlalchemy.orm import Session
 from . import runtime
 from .access import LEADER_ROLES, NO_DOSSIER_ROLES
 from .audit import record_event
+from .clock import VN_TZ
 from .dossiers import get_dossier, lock_dossier
 from .errors import Conflict, Forbidden, ValidationFailed
 from .delegations import may_act_clause
 from .models import Dossier, Membership, ProcessInstance, Role, WorkItem
 from .outbox import queue_for_dossier
+from .statuses import effective_due
 from .legal_clock import restart_clock, stop_clock
 from .unit_calendars import unit_calendar
 
 OPEN_STATUSES = {2, 4, 6}
 HANDOVER_TASKS = {"ut_tra_kq_chung"}
+MAX_EXTENSION = timedelta(days=365)  # a Mẫu 04 date further out than a year past the due date is a typing slip
 MAX_FEE = 10**13  # đồng: above any levy, so a slip of the keyboard is caught before it reaches the register  # "Trả kết quả cho người nộp" of bpmn/common/tra_ket_qua.bpmn
 
 
@@ -113,6 +116,9 @@ def issue_extension(session: Session, code: str, new_day: date, reason: str, act
         raise ValidationFailed("Văn bản xin lỗi cần nêu lý do chậm.", {"reason": ["Bắt buộc nêu lý do."]})
     if not _STATE_RULES["extend"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể gia hạn.")
+    if new_day > effective_due(dossier).astimezone(VN_TZ).date() + MAX_EXTENSION:
+        raise ValidationFailed("Ngày hẹn mới quá xa.", {"new_day": [
+            f"Ngày hẹn mới không được quá {MAX_EXTENSION.days} ngày sau hạn giải quyết hiện tại."]})
     extend_dossier_due(session, dossier, new_day, reason.strip(), actor_id, now, field="new_day")
     session.flush()
     return dossier
@@ -123,7 +129,7 @@ def extend_dossier_due(session: Session, dossier: Dossier, new_day: date, reason
     """The one extension rule (dossier page and BPMN `extend_due`): the new due is the end of `new_day` on
     the deciding unit's calendar, after the current due; the original due stays for statistics."""
     new_due = unit_calendar(session, dossier.deciding_unit_id).end_of_day(new_day)
-    current = dossier.extended_due_at or dossier.due_at
+    current = effective_due(dossier)
     if current is not None and new_due <= current:
         raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
                                {field: ["Ngày hẹn mới phải sau hạn hiện tại."]})

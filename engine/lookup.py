@@ -14,12 +14,11 @@ from .audit import record_event
 from .dossiers import hash_secret
 from .errors import Conflict, NotFound, ValidationFailed
 from .models import Dossier, Evaluation, Event, Unit
-from .statuses import status_label
+from .statuses import is_finished, status_label
 
 NOT_FOUND_MESSAGE = "Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."
 RATINGS = {3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 COMMENT_MAX = 1000
-FINISHED_STATUSES = {3, 8, 9, 10}
 _DUMMY_HASH = hash_secret("")  # compared against when the code is unknown, so both refusals cost the same
 
 
@@ -59,7 +58,7 @@ def lookup_dossier(session: Session, code: str, secret: str) -> PublicStatus:
         extended_due_at=dossier.extended_due_at,
         missing=_missing(session, dossier) if dossier.status == 5 else [],
         result_ready=dossier.status == 9, returned_at=dossier.returned_at,
-        finished=dossier.status in FINISHED_STATUSES, receiving_unit_name=unit_name,
+        finished=is_finished(dossier), receiving_unit_name=unit_name,
         can_rate=evaluation is None and dossier.status != 3,
         rating=evaluation.rating if evaluation is not None else None,
     )

@@ -16,7 +16,7 @@ from .clock import VN_TZ
 from .errors import Forbidden, ValidationFailed
 from .lifecycle import on_time_verdict
 from .models import Dossier, Procedure, Unit, WorkItem
-from .statuses import STATUS_LABELS, VERDICT_LABELS
+from .statuses import STATUS_LABELS, VERDICT_LABELS, is_overdue
 
 COLUMNS = (  # (heading, RegisterRow field, Excel width); Ký nhận stays blank for the citizen's signature
     ("STT", "number", 5), ("Mã hồ sơ", "code", 24), ("Tên thủ tục hành chính", "procedure_name", 36),
@@ -117,8 +117,7 @@ def register_note(dossier: Dossier, now: datetime | None = None) -> str:
         notes.append("Dừng giải quyết")
     elif dossier.status == 7:
         notes.append("Công dân xin rút hồ sơ")
-    elif now is not None and dossier.due_at is not None and dossier.status not in {3, 10} \
-            and now > (dossier.extended_due_at or dossier.due_at):
+    elif now is not None and is_overdue(dossier, now):
         notes.append("Quá hạn, chưa có kết quả")
     if dossier.extended_due_at is not None:
         notes.append("Đã xin lỗi, hẹn lại ngày trả")
