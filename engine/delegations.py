@@ -77,7 +77,7 @@ def delegated_clause(user_id: int, now: datetime):
         Delegation.valid_from <= now, Delegation.valid_to > now,
         or_(Delegation.procedure_id.is_(None),
             Delegation.procedure_id == select(Dossier.procedure_id).where(Dossier.id == WorkItem.dossier_id)
-            .scalar_subquery())))
+            .correlate(WorkItem).scalar_subquery())))  # two levels down: auto-correlation would not reach it
 
 
 def may_act_clause(user_id: int, now: datetime | None):

@@ -36,7 +36,8 @@ class WorkItem(Base):
     __tablename__ = "work_item"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id"),
-        Index("ix_work_item_open_by_unit_role", "unit_id", "role_key", "state", "due_at"),  # "my units' work"
+        Index("ix_work_item_open_by_unit_role", "state", "unit_id", "role_key", "due_at"),  # "my units' work":
+        # state first, so the open items are found without reading the finished ones that pile up behind them
         Index("ix_work_item_open_by_assignee", "assignee_id", "state", "due_at"),  # "assigned to me"
     )
 

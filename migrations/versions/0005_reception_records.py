@@ -92,7 +92,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_dossier_deciding_received', ['deciding_unit_id', 'received_at'], unique=False)
 
     with op.batch_alter_table('work_item', schema=None) as batch_op:
-        batch_op.create_index('ix_work_item_open_by_unit_role', ['unit_id', 'role_key', 'state', 'due_at'],
+        batch_op.create_index('ix_work_item_open_by_unit_role', ['state', 'unit_id', 'role_key', 'due_at'],
                               unique=False)
         batch_op.create_index('ix_work_item_open_by_assignee', ['assignee_id', 'state', 'due_at'], unique=False)
 
