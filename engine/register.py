@@ -32,6 +32,7 @@ COLUMNS = (  # (heading, RegisterRow field, Excel width); Ký nhận stays blank
 SHEET_TITLE = "So theo doi ho so"
 EXCEL_DATE_FORMAT = "dd/mm/yyyy hh:mm"
 HEADER_ROW = 5
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheet programs read as the start of a formula
 MAX_DAYS = 366  # one register page covers at most a year; longer periods are split by the user
 
 
@@ -137,20 +138,20 @@ def register_workbook(rows: list[RegisterRow], unit_name: str, start: date, end:
     for row, text, size in ((1, "SỔ THEO DÕI HỒ SƠ", 14), (2, unit_name, 12),
                             (3, f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", 11)):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = _put(sheet, row, 1, text)
         cell.font = Font(bold=row == 1, size=size)
         cell.alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for column, (heading, _field, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=heading)
+        cell = _put(sheet, HEADER_ROW, column, heading)
         cell.font, cell.border = Font(bold=True), border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = width
     for offset, record in enumerate(rows, start=1):
         for column, (_heading, field, _width) in enumerate(COLUMNS, start=1):
             value = getattr(record, field) if field else None
-            cell = sheet.cell(row=HEADER_ROW + offset, column=column, value=_excel_value(value))
+            cell = _put(sheet, HEADER_ROW + offset, column, _excel_value(value))
             cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if isinstance(value, datetime):
@@ -161,6 +162,16 @@ def register_workbook(rows: list[RegisterRow], unit_name: str, start: date, end:
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _put(sheet, row: int, column: int, value):
+    """Write one cell; text is always stored as text, so a citizen-typed "=HYPERLINK(...)" never runs as a formula
+    (and, quote-prefixed, does not turn into one when an official edits the cell)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_TRIGGERS)
+    return cell
 
 
 def _excel_value(value):

@@ -94,3 +94,22 @@ def test_excel_register_has_the_header_and_one_row_per_dossier_with_real_dates(f
     assert received.is_date and received.value == datetime(2026, 3, 2, 9, 0)  # Vietnam wall-clock time
     assert received.number_format.startswith("dd/mm/yyyy")
     assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
+
+
+def test_an_applicant_name_that_looks_like_a_formula_stays_text_in_the_excel_register(factory, org, now):
+    name = '=HYPERLINK("http://evil.example","x")'
+    with unit_of_work(factory) as s:
+        receive_dossier(s, procedure_code="dinh-chinh-gcn", channel="direct", received_at=now,
+                        applicant={"name": name, "address": "@SUM(1+1)", "phone": "+84 912345678"},
+                        receiving_unit_code=CENTRE, actor_id=org["motcua.tinh"], now=now)
+    rows = centre_rows(factory, org, date(2026, 3, 2), date(2026, 3, 2))
+
+    sheet = load_workbook(BytesIO(register_workbook(rows, "=Trung tâm", date(2026, 3, 2), date(2026, 3, 2)))).active
+
+    fields = [field for _heading, field, _width in COLUMNS]
+    applicant = sheet.cell(row=HEADER_ROW + 1, column=fields.index("applicant_name") + 1)
+    contact = sheet.cell(row=HEADER_ROW + 1, column=fields.index("address_phone") + 1)
+    assert (applicant.data_type, applicant.value, applicant.quotePrefix) == ("s", name, True)
+    assert (contact.data_type, contact.value) == ("s", "@SUM(1+1), +84 912345678")
+    assert (sheet["A2"].data_type, sheet["A2"].value) == ("s", "=Trung tâm")
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
