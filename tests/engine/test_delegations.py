@@ -75,13 +75,15 @@ def test_only_the_role_holder_can_delegate_and_only_validly(factory, org, now):
 def test_a_delegation_for_one_procedure_gives_nothing_in_another(factory, org, now):
     from engine import receive_dossier
 
-    receive(factory, org, now)
-    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
-    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
-    with unit_of_work(factory) as s:  # a land dossier exists, so a wrongly correlated subquery would find it
+    with unit_of_work(factory) as s:  # the first work item is a land one, where an uncorrelated subquery would look
         receive_dossier(s, procedure_code="dang-ky-bien-dong-dat-dai", applicant={"name": "Lê Văn Tám"},
-                        channel="direct", received_at=now, receiving_unit_code="000.00.01.H99",
-                        actor_id=org["motcua.tinh"], now=now)
+                        channel="direct", received_at=now, receiving_unit_code="000.00.11.H99",
+                        actor_id=org["motcua.hoabinh"], now=now)
+    receive(factory, org, now)
+    with unit_of_work(factory) as s:  # not `do`: the commune's desk sees its own land reception step too
+        [desk] = list_work_items(s, org["motcua.tinh"])
+        complete_task(s, desk.id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
+    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
     delegate(factory, org, now, procedure_code="dang-ky-bien-dong-dat-dai")
     with unit_of_work(factory) as s:
         assert "ut_phe_duyet" not in [i.bpmn_id for i in list_work_items(s, org["chuyenvien.vpdk"], now=now)]
