@@ -1,6 +1,7 @@
 """Finding dossiers by code or applicant name among those of the units where the official holds a role."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -11,6 +12,7 @@ from .models import Dossier
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # an OFFSET beyond any real history; larger numbers would overflow the database
+FULL_CODE = re.compile(r"[0-9A-Za-z.]+-[0-9]{6}-[0-9]{4,}")  # <unit code>-<YYMMDD>-<NNNN>
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ def search_dossiers(session: Session, user_id: int, query: str = "", status: int
     statement = (select(Dossier).options(joinedload(Dossier.procedure))
                  .where(or_(Dossier.receiving_unit_id.in_(units), Dossier.deciding_unit_id.in_(units))))
     text = (query or "").strip()
-    if text:
+    if FULL_CODE.fullmatch(text):  # a whole dossier code, typed or scanned from a receipt: the unique index
+        statement = statement.where(Dossier.code == text)
+    elif text:
         pattern = f"%{_escape(text.lower())}%"
         # SQLite lowers ASCII letters only: names are matched as typed and in lower case.
         name = Dossier.applicant["name"].as_string()
