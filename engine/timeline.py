@@ -9,11 +9,14 @@ from sqlalchemy.orm import Session, aliased
 
 from .clock import VN_TZ
 from .models import Event, Unit, User, WorkItem
+from .lookup import RATINGS
 from .statuses import STATUS_LABELS
 
 # Bookkeeping that says nothing to an official reading the dossier's history.
-NOISE = {"task_claimed", "task_unclaimed", "message_retried", "notification_sent", "clock_restarted",
-         "clock_stopped"}
+NOISE = {"task_claimed", "task_unclaimed", "message_retried", "notification_sent"}
+SLIP_TITLES = {"supplement": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)",
+               "refusal": "Phiếu từ chối tiếp nhận hồ sơ (Mẫu 03)"}
+RESUMED = {5: "Đã nhận bổ sung, tiếp tục giải quyết", 6: "Đã hoàn thành nghĩa vụ tài chính, tiếp tục giải quyết"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,12 @@ def dossier_history(session: Session, dossier_id: int) -> list[HistoryEntry]:
     return [HistoryEntry(at=event.at, actor=actor, action=event.action,
                          label=event_label(event, step_name, units), status_before=event.status_before,
                          status_after=event.status_after, detail=dict(event.detail or {}))
-            for event, actor, step_name in rows]
+            for event, actor, step_name in rows if not _told_by_another(event)]
+
+
+def _told_by_another(event: Event) -> bool:
+    """The clock stopping for a supplement is already told by the request itself (Mẫu 02)."""
+    return event.action == "clock_stopped" and event.status_after == 5
 
 
 def event_label(event: Event, step_name: str | None = None, units: dict[int, str] | None = None) -> str:
@@ -141,6 +149,33 @@ def event_label(event: Event, step_name: str | None = None, units: dict[int, str
         return f"Dừng xử lý: {detail.get('reason', '')}"
     if action == "fee_recorded":
         return f"Thu phí {format_amount(detail.get('amount'))} (biên lai số {detail.get('receipt_no', '')})"
+    if action == "clock_stopped":
+        return f"Tạm dừng tính thời gian ({_status(event.status_after)}): {detail.get('reason', '')}".rstrip(": ")
+    if action == "clock_restarted":
+        moved = detail.get("due_after") != detail.get("due_before") and detail.get("due_after")
+        resumed = RESUMED.get(event.status_before, "Tiếp tục giải quyết")
+        return f"{resumed}; hạn giải quyết mới {_day(detail['due_after'])}" if moved else resumed
+    if action == "attachment_added":
+        component = detail.get("component")
+        return f"Đính kèm tệp {detail.get('filename', '')}" + (f" ({component})" if component else "")
+    if action == "task_reassigned":
+        step = step_name or "công việc"
+        to_name = detail.get("to_name")
+        return f"Giao lại {step} cho {to_name}" if to_name else f"Đưa {step} về danh sách chung của đơn vị"
+    if action == "task_claimed":
+        return f"Nhận xử lý: {step_name or ''}".rstrip(": ")
+    if action == "task_unclaimed":
+        return f"Trả lại công việc: {step_name or ''}".rstrip(": ")
+    if action == "lookup_secret_reset":
+        return "Cấp lại mã tra cứu"
+    if action == "dossier_rated":
+        return f"Người dân đánh giá: {RATINGS.get(detail.get('rating'), '—')}"
+    if action == "intake_slip_issued":
+        return f"Lập {SLIP_TITLES.get(detail.get('kind'), 'phiếu')} số {detail.get('number', '')}".strip()
+    if action == "notification_sent":
+        return "Đã gửi thông báo cho công dân"
+    if action == "message_retried":
+        return f"Gửi lại thông điệp liên thông {detail.get('message', '')}".strip()
     if action == "message_sent":
         return f"Gửi thông điệp liên thông {detail.get('message', '')} từ {units.get(detail.get('from_unit_id'), '')}".strip()
     if action == "message_delivered":

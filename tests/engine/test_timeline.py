@@ -63,3 +63,64 @@ def test_delegated_step_shows_on_whose_behalf_and_the_signature_form(factory, or
     assert approval.completed_by == names["chuyenvien.vpdk"]
     assert (approval.on_behalf_of, approval.signature_form) == (names["lanhdao.vpdk"], "KT.")
     assert steps["ut_tham_dinh"].on_behalf_of is None
+
+
+def test_every_event_of_a_dossiers_life_is_told_in_words_not_codes(factory, org, now, tmp_path):
+    from datetime import date
+
+    from engine import list_work_items
+    from engine.attachments import store_attachment
+    from engine.dossiers import reset_lookup_secret
+    from engine.intake import issue_intake_slip
+    from engine.lifecycle import (issue_extension, record_fee, record_supplement, request_supplement,
+                                  request_withdrawal, stop_dossier)
+    from engine.lookup import rate_dossier
+    from engine.models import Event
+    from engine.tasks import assign_task, claim_task, unclaim_task
+    from engine.timeline import event_label
+
+    code = receive(factory, org, now).code
+    desk, specialist, leader = org["motcua.tinh"], org["chuyenvien.vpdk"], org["lanhdao.vpdk"]
+    later = now + timedelta(days=1)
+    with unit_of_work(factory) as s:
+        store_attachment(s, storage_dir=tmp_path, dossier_id=get_dossier(s, code).id, filename="don.pdf",
+                         data=b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", actor_id=desk, now=now,
+                         component="Đơn đăng ký biến động", max_bytes=10**6)
+        secret = reset_lookup_secret(s, code, desk, now)
+        record_fee(s, code, 50000, "BL-001", desk, now)
+        issue_intake_slip(s, kind="refusal", procedure_code="dinh-chinh-gcn", applicant={"name": "Trần Văn Bình"},
+                          channel="direct", missing=[], reason="Không thuộc thẩm quyền", unit_code="000.00.01.H99",
+                          actor_id=desk, now=now)
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
+    with unit_of_work(factory) as s:
+        [item] = list_work_items(s, specialist)
+        claim_task(s, item.id, specialist, now)
+        unclaim_task(s, item.id, specialist, now)
+        assign_task(s, item.id, specialist, leader, now)
+        request_supplement(s, code, ["Bản sao CCCD"], "Bản sao không rõ", specialist, now)
+    with unit_of_work(factory) as s:
+        record_supplement(s, code, specialist, later)
+        issue_extension(s, code, date(2026, 3, 25), "Chờ xác minh", leader, later)
+    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, later)
+    do(factory, org, "lanhdao.vpdk", "ut_phe_duyet", {"quyet_dinh": "dong_y"}, later)
+    do(factory, org, "vanthu.vpdk", "ut_chuyen_tra", {"so_van_ban": "125/CNVPĐK"}, later)
+    do(factory, org, "motcua.tinh", "ut_tra_kq_chung", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "Hoàng Văn Dũng"},
+       later)
+    with unit_of_work(factory) as s:
+        rate_dossier(s, code, secret, 3, "", later)
+    withdrawn = receive(factory, org, now).code
+    with unit_of_work(factory) as s:
+        request_withdrawal(s, withdrawn, desk, now, "Xin rút")
+        stop_dossier(s, withdrawn, "Theo đề nghị của công dân", leader, now)
+
+    with unit_of_work(factory) as s:
+        untold = {e.action for e in s.scalars(select(Event)) if event_label(e) == e.action}
+        labels = [entry.label for entry in dossier_history(s, get_dossier(s, code).id)]
+        specialist_name = s.get(User, specialist).full_name
+    assert untold == set()
+    assert "Đính kèm tệp don.pdf (Đơn đăng ký biến động)" in labels
+    assert "Cấp lại mã tra cứu" in labels
+    assert any(label.startswith("Giao lại ") and label.endswith(f" cho {specialist_name}") for label in labels)
+    assert any(label.startswith("Đã nhận bổ sung, tiếp tục giải quyết") for label in labels)
+    assert "Người dân đánh giá: Hài lòng" in labels
+    assert not [label for label in labels if label.startswith(("Nhận xử lý", "Trả lại công việc"))]  # bookkeeping
