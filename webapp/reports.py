@@ -39,11 +39,7 @@ def register():
 @bp.get("/register.xlsx")
 @login_required
 def register_excel():
-    session = db_session()
-    units = register_units(session, g.user.id)
-    unit_id, start, end = _choice(units)
-    rows = register_rows(session, unit_id, start, end, g.user.id, now=clock.now())
-    unit = _unit(units, unit_id)
+    unit, start, end, rows = _chosen_register()
     filename = f"so-theo-doi-ho-so-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     return Response(register_workbook(rows, unit.name, start, end), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -52,12 +48,18 @@ def register_excel():
 @bp.get("/register/print")
 @login_required
 def register_print():
+    unit, start, end, rows = _chosen_register()
+    return render_template("print/mau07.html", unit=unit, rows=rows, start=start, end=end,
+                           columns=COLUMNS, today=clock.now().astimezone(VN_TZ).date())
+
+
+def _chosen_register():
+    """The unit, period and rows the query string asks for (the download and the print view share them)."""
     session = db_session()
     units = register_units(session, g.user.id)
     unit_id, start, end = _choice(units)
     rows = register_rows(session, unit_id, start, end, g.user.id, now=clock.now())
-    return render_template("print/mau07.html", unit=_unit(units, unit_id), rows=rows, start=start, end=end,
-                           columns=COLUMNS, today=clock.now().astimezone(VN_TZ).date())
+    return _unit(units, unit_id), start, end, rows
 
 
 def _choice(units) -> tuple[int, date, date]:
