@@ -117,7 +117,7 @@ def issue_extension(session: Session, code: str, new_day: date, reason: str, act
     if not _STATE_RULES["extend"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể gia hạn.")
     if new_day > effective_due(dossier).astimezone(VN_TZ).date() + MAX_EXTENSION:
-        raise ValidationFailed("Ngày hẹn mới quá xa.", {"new_day": [
+        raise ValidationFailed(f"Ngày hẹn mới quá {MAX_EXTENSION.days} ngày sau hạn hiện tại.", {"new_day": [
             f"Ngày hẹn mới không được quá {MAX_EXTENSION.days} ngày sau hạn giải quyết hiện tại."]})
     extend_dossier_due(session, dossier, new_day, reason.strip(), actor_id, now, field="new_day")
     session.flush()
