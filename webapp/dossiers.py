@@ -13,7 +13,7 @@ from engine.access import view_dossier
 from engine.attachments import list_attachments, read_attachment
 from engine.dossier_search import search_dossiers
 from engine.dossiers import CHANNELS
-from engine.statuses import RETURN_METHODS, STATUS_LABELS
+from engine.statuses import RETURN_METHODS, STATUS_LABELS, is_overdue
 from engine.timeline import dossier_history, dossier_timeline, format_amount, latest_signed
 
 from .auth import login_required
@@ -23,7 +23,6 @@ from .i18n import N_
 
 bp = Blueprint("dossiers", __name__)
 
-FINISHED = {3, 8, 9, 10}
 MESSAGES = {
     "request-supplement": N_("Đã gửi yêu cầu bổ sung hồ sơ (Mẫu 02)."),
     "record-supplement": N_("Đã ghi nhận hồ sơ bổ sung; tiếp tục giải quyết."),
@@ -107,12 +106,11 @@ def _page(code: str) -> dict:
     """Everything the dossier page shows, read after the access check."""
     session, now = db_session(), clock.now()
     dossier = view_dossier(session, code, g.user.id, now)
-    due = dossier.extended_due_at or dossier.due_at
     procedure = dossier.procedure
     return {
         "dossier": dossier, "procedure": procedure, "channel": CHANNELS.get(dossier.channel, dossier.channel),
         "return_method": RETURN_METHODS.get(dossier.return_method, dossier.return_method),
-        "overdue": due is not None and due < now and dossier.status not in FINISHED,
+        "overdue": is_overdue(dossier, now),
         "verdict": lifecycle.on_time_verdict(dossier),
         "steps": dossier_timeline(session, dossier.id), "history": dossier_history(session, dossier.id),
         "actions": lifecycle.dossier_actions(session, dossier, g.user.id, now),
