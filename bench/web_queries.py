@@ -1,7 +1,8 @@
 """Cost of the officials' and citizens' queries as the history grows: 10,000 vs 1,000,000 dossiers.
 
 Run: `.venv/bin/python bench/web_queries.py` (SQLite); set MOTCUA_BENCH_POSTGRES_URL to include PostgreSQL (in a
-schema of its own, dropped afterwards); MOTCUA_BENCH_DOSSIERS="10000,1000000" sets the sizes. The open work stays
+schema of its own, dropped afterwards); MOTCUA_BENCH_DOSSIERS="10000,1000000" sets the sizes;
+MOTCUA_BENCH_SQLITE=0 measures PostgreSQL only. The open work stays
 the same at every size (1,000 ready work items over 100 units) while finished dossiers, each with its completed
 step, pile up: what an inbox costs must depend on today's work, not on the years behind it. Measured per query:
 the inbox (all four tab counts and one page, for an officer of one unit, and the unit view), the citizen lookup by
@@ -148,7 +149,8 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("MOTCUA_BENCH_DOSSIERS", "10000,1000000").split(",")]
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     counter = iter(range(100))
-    run_backend("SQLite", lambda: make_engine(f"sqlite:///{folder / f'db{next(counter)}.db'}"), sizes)
+    if os.environ.get("MOTCUA_BENCH_SQLITE", "1") != "0":
+        run_backend("SQLite", lambda: make_engine(f"sqlite:///{folder / f'db{next(counter)}.db'}"), sizes)
     url = os.environ.get("MOTCUA_BENCH_POSTGRES_URL")
     if url:
         schemas = []
