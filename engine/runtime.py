@@ -75,6 +75,11 @@ def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id
         # SQLite has no row locks: a no-op write takes the database write lock before the state is read.
         session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                         .values(revision=ProcessInstance.revision))
+    else:
+        # The dossier first, then its instance: the order dossier actions of the pages take them in, so a
+        # BPMN step and a page action on one dossier wait for each other instead of deadlocking.
+        session.execute(select(Dossier.id).join(ProcessInstance, ProcessInstance.dossier_id == Dossier.id)
+                        .where(ProcessInstance.id == instance_id).with_for_update(of=Dossier))
     statement = (
         select(ProcessInstance, ProcessVersion.checksum)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
