@@ -17,12 +17,13 @@ from .models import Dossier, Membership, ProcessInstance, Role, WorkItem
 from .outbox import queue_for_dossier
 from .statuses import effective_due
 from .legal_clock import restart_clock, stop_clock
+from .timeline import format_amount
 from .unit_calendars import unit_calendar
 
 OPEN_STATUSES = {2, 4, 6}
-HANDOVER_TASKS = {"ut_tra_kq_chung"}
+HANDOVER_TASKS = {"ut_tra_kq_chung"}  # "Trả kết quả cho người nộp" of bpmn/common/tra_ket_qua.bpmn
 MAX_EXTENSION = timedelta(days=365)  # a Mẫu 04 date further out than a year past the due date is a typing slip
-MAX_FEE = 10**13  # đồng: above any levy, so a slip of the keyboard is caught before it reaches the register  # "Trả kết quả cho người nộp" of bpmn/common/tra_ket_qua.bpmn
+MAX_FEE = 10**13  # đồng: above any levy, so a slip of the keyboard is caught before it reaches the register
 
 
 def request_supplement(session: Session, code: str, missing: list[str], reason: str, actor_id: int,
@@ -150,7 +151,7 @@ def record_fee(session: Session, code: str, amount: int, receipt_no: str, actor_
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
         errors["amount"] = ["Số tiền phải là số nguyên không âm (đồng)."]
     elif amount > MAX_FEE:
-        errors["amount"] = [f"Số tiền không được vượt quá {MAX_FEE:,} đồng.".replace(",", ".")]
+        errors["amount"] = [f"Số tiền không được vượt quá {format_amount(MAX_FEE)}."]
     if not receipt_no or not receipt_no.strip():
         errors["receipt_no"] = ["Bắt buộc nhập số biên lai."]
     elif len(receipt_no.strip()) > 100:

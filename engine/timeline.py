@@ -192,11 +192,16 @@ def event_label(event: Event, step_name: str | None = None, units: dict[int, str
     return action
 
 
+def group_thousands(number) -> str:
+    """A whole number with Vietnamese thousands separators: 1.500.000."""
+    return f"{int(number):,}".replace(",", ".")
+
+
 def format_amount(amount) -> str:
     """A sum of đồng the Vietnamese way: 1.500.000 đồng."""
     if amount is None:
         return "—"
-    return f"{int(amount):,}".replace(",", ".") + " đồng"
+    return group_thousands(amount) + " đồng"
 
 
 def _status(code: int | None) -> str:

@@ -7,6 +7,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from engine import VN_TZ
+from engine.timeline import group_thousands
 from engine.statuses import STATUS_LABELS, VERDICT_LABELS, status_label
 
 NONE = "—"
@@ -49,4 +50,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(working_time)
     app.add_template_filter(status_label)
     app.add_template_filter(verdict_label)
+    app.add_template_filter(group_thousands, "thousands")
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
