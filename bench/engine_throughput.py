@@ -20,11 +20,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, select, text  # noqa: E402
 
-from engine import complete_task, list_work_items, receive_dossier  # noqa: E402
-from engine import demo, migrate, spiff  # noqa: E402
-from engine.catalog import load_procedure  # noqa: E402
-from engine.clock import VN_TZ  # noqa: E402
-from engine.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
+from engine import complete_task, receive_dossier  # noqa: E402
+
+from tests.driving import open_items  # noqa: E402
+from engine import demo, spiff  # noqa: E402
+from engine.infra import migrate  # noqa: E402
+from engine.workflow.catalog import load_procedure  # noqa: E402
+from engine.infra.clock import VN_TZ  # noqa: E402
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
 from engine.models import Dossier, Event, ProcessInstance, WorkItem  # noqa: E402
 from tests.bpmn_builder import linear_user_tasks, procedure_folder  # noqa: E402
 
@@ -89,12 +92,12 @@ def motcua_engine(db, instances: int, label: str) -> dict:
     factory = make_sessionmaker(db)
     with tempfile.TemporaryDirectory() as tmp, unit_of_work(factory) as s:
         for code, name, level, parent in demo.UNITS:
-            from engine.accounts import ensure_role, ensure_unit
+            from engine.org.accounts import ensure_role, ensure_unit
 
             ensure_unit(s, code, name, level, parent)
         for key, name in demo.ROLES:
             ensure_role(s, key, name)
-        from engine.accounts import create_user, grant_role
+        from engine.org.accounts import create_user, grant_role
 
         user = create_user(s, f"bench{uuid.uuid4().hex[:6]}", "Người đo", "mat-khau-do-hieu-nang", NOW)
         grant_role(s, user, "chuyen_vien", "000.21.01.H99")
@@ -109,7 +112,7 @@ def motcua_engine(db, instances: int, label: str) -> dict:
                                          channel="direct", received_at=NOW, receiving_unit_code="000.00.01.H99",
                                          actor_id=user_id, now=NOW).code)
     with unit_of_work(factory) as s:
-        item_ids = [i.id for i in list_work_items(s, user_id, limit=instances)]
+        item_ids = [i.id for i in open_items(s, user_id, limit=instances)]
     counter = Counter(db)
     when = NOW + timedelta(hours=1)
     start = time.perf_counter()
@@ -120,7 +123,7 @@ def motcua_engine(db, instances: int, label: str) -> dict:
                 complete_task(s, item_id, form_data(step), user_id, when)
             completions += 1
         with unit_of_work(factory) as s:
-            item_ids = [i.id for i in list_work_items(s, user_id, limit=instances)]
+            item_ids = [i.id for i in open_items(s, user_id, limit=instances)]
     elapsed = time.perf_counter() - start
     statements_in_lists = TASKS  # one inbox query per round, not part of a completion
     with unit_of_work(factory) as s:

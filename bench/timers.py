@@ -24,10 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from engine import demo, fire_due_timers, migrate, receive_dossier  # noqa: E402
-from engine.accounts import ensure_role, ensure_unit  # noqa: E402
-from engine.catalog import load_procedure  # noqa: E402
-from engine.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
+from engine import fire_due_timers, receive_dossier  # noqa: E402
+
+from engine import demo  # noqa: E402
+
+from engine.infra import migrate  # noqa: E402
+from engine.org.accounts import ensure_role, ensure_unit  # noqa: E402
+from engine.workflow.catalog import load_procedure  # noqa: E402
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
 from engine.models import Dossier, Event, ProcessInstance, WorkItem  # noqa: E402
 from tests.bpmn_builder import procedure_folder  # noqa: E402
 from tests.engine.test_timers import timer_process  # noqa: E402

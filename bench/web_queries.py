@@ -26,18 +26,20 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from engine import demo, migrate  # noqa: E402
-from engine.accounts import create_user, ensure_role, ensure_unit, grant_role  # noqa: E402
-from engine.catalog import load_procedures  # noqa: E402
-from engine.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from engine.dossier_search import search_dossiers  # noqa: E402
-from engine.dossiers import hash_secret  # noqa: E402
-from engine.inbox import list_inbox  # noqa: E402
-from engine.lookup import lookup_dossier  # noqa: E402
+from engine import demo  # noqa: E402
+
+from engine.infra import migrate  # noqa: E402
+from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role  # noqa: E402
+from engine.workflow.catalog import load_procedures  # noqa: E402
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
+from engine.views.search import search_dossiers  # noqa: E402
+from engine.onestop.dossiers import hash_secret  # noqa: E402
+from engine.views.inbox import list_inbox  # noqa: E402
+from engine.views.lookup import lookup_dossier  # noqa: E402
 from engine.models import Dossier, Procedure, ProcessInstance, Unit, WorkItem  # noqa: E402
-from engine.register import register_rows  # noqa: E402
-from engine.timeline import dossier_timeline  # noqa: E402
-from engine.unit_calendars import forget_all_calendars  # noqa: E402
+from engine.views.register import register_rows  # noqa: E402
+from engine.views.timeline import dossier_timeline  # noqa: E402
+from engine.org.calendar import forget_all_calendars  # noqa: E402
 
 UNITS, OPEN_ITEMS, BATCH, REPEATS = 100, 1_000, 20_000, 30
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 09:00 in Vietnam

@@ -1,12 +1,17 @@
-"""motcua's engine: procedures, dossiers, tasks and timers on SQL, running BPMN through SpiffWorkflow."""
-from .accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, get_user, grant_role, roles_of
-from .access import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, may_view_dossier, role_keys_of, unit_ids_of, view_dossier
-from .audit import dossier_events, record_event, record_refusal, refusals
-from .catalog import get_procedure, list_procedures, load_procedures
-from .clock import VN_TZ
-from .db import make_engine, make_sessionmaker, unit_of_work
-from .dossiers import CHANNELS, Receipt, get_dossier, receive_dossier
-from .errors import (
+"""motcua's engine: what the web app, the command line and the worker may call.
+
+Packages, lowest first: `models` (tables) and `spiff` (the one door to SpiffWorkflow); `infra` (database,
+settings, clock, errors, audit trail); `org` (units, users, roles, calendars, delegations, the access policy);
+`workflow` (catalogue, runtime, tasks, timers, messages); `onestop` (reception, lifecycle, legal clock, fees,
+notices); `views` (read models); `worker` and `demo` on top. This module is the composition root: it hands
+the one-stop action table to the workflow core, and the web layer imports only the names below.
+"""
+from engine.infra import clock
+from engine.infra.migrate import current_revision, upgrade as upgrade_database
+from engine.infra.audit import dossier_events, record_event, record_refusal, refusals
+from engine.infra.clock import VN_TZ
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work
+from engine.infra.errors import (
     AuthenticationFailed,
     Conflict,
     Forbidden,
@@ -16,26 +21,68 @@ from .errors import (
     ScriptError,
     ValidationFailed,
 )
-from .tasks import (
+from engine.infra.settings import Settings, from_environ
+from engine.onestop.actions import ACTIONS
+from engine.onestop.attachments import check_upload, list_attachments, read_attachment, store_attachment
+from engine.onestop.dossiers import get_dossier, reset_lookup_secret, view_dossier
+from engine.onestop.fees import format_amount, group_thousands, record_fee
+from engine.onestop.intake_slips import get_intake_slip, issue_intake_slip, parent_unit, receiving_officer, slip_parties
+from engine.onestop.lifecycle import (
+    dossier_actions,
+    handover_item,
+    issue_extension,
+    on_time_verdict,
+    record_supplement,
+    request_supplement,
+    request_withdrawal,
+    stop_dossier,
+)
+from engine.onestop.notices import sms_adapter_from
+from engine.onestop.reception import (
+    APPLICANT_SCHEMA,
+    CHANNELS,
+    Receipt,
+    Upload,
+    desk_unit,
+    receive_at_desk,
+    receive_dossier,
+    receive_for_integration,
+    require_desk,
+)
+from engine.onestop.statuses import RETURN_METHODS, STATUS_LABELS, VERDICT_LABELS, is_overdue, status_label
+from engine.org.access import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, grants_of
+from engine.org.accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, get_user, grant_role
+from engine.org.tokens import issue_token, user_for_token
+from engine.views.inbox import MAX_PER_PAGE as INBOX_MAX_PER_PAGE
+from engine.views.inbox import VIEWS, Timing, list_inbox, names_for_items, work_item_timing
+from engine.views.lookup import COMMENT_MAX, RATINGS, lookup_dossier, rate_dossier
+from engine.views.register import COLUMNS, register_rows, register_units, register_workbook
+from engine.views.search import search_dossiers, search_procedures
+from engine.views.task_context import dossier_context, open_task, signature_block, step_records
+from engine.views.timeline import dossier_history, dossier_timeline, latest_signed
+from engine.workflow import actions as _actions
+from engine.workflow.catalog import get_procedure, list_procedures, load_procedures
+from engine.workflow.forms import field_errors
+from engine.workflow.tasks import (
     Completion,
+    assign_task,
+    assignable_users,
     claim_task,
     complete_task,
     get_work_item,
-    list_work_items,
-    list_work_items_with_timing,
     task_form,
-    work_item_timing,
     unclaim_task,
 )
-from .timers import fire_due_timers
+from engine.workflow.timers import fire_due_timers
+from engine.demo import seed_demo
+from engine.worker import notifier, run_loop as run_worker, start_thread as start_worker_thread, sweep as sweep_once
 
-__all__ = [
-    "ADMIN_ROLE", "DESIGNER_ROLE", "LEADER_ROLES", "may_view_dossier", "record_refusal", "refusals", "role_keys_of",
-    "unit_ids_of", "view_dossier",
-    "AuthenticationFailed", "CHANNELS", "Completion", "Conflict", "Forbidden", "InvalidProcess", "MotcuaError",
-    "NotFound", "Receipt", "ScriptError", "VN_TZ", "ValidationFailed", "authenticate", "claim_task",
-    "complete_task", "create_user", "dossier_events", "ensure_role", "ensure_unit", "fire_due_timers",
-    "get_dossier", "get_procedure", "get_unit", "get_user", "get_work_item", "grant_role", "list_procedures",
-    "list_work_items", "list_work_items_with_timing", "load_procedures", "make_engine", "make_sessionmaker", "receive_dossier", "record_event",
-    "roles_of", "task_form", "unclaim_task", "unit_of_work", "work_item_timing",
-]
+_actions.use_actions(ACTIONS)
+
+
+def role_keys_of(session, user_id: int) -> set[str]:
+    """The role keys a user holds anywhere (the menu shows what they lead to)."""
+    return {key for key, _ in grants_of(session, user_id).roles}
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

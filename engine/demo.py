@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .accounts import create_user, ensure_role, ensure_unit, grant_role
-from .catalog import get_procedure, load_procedures
-from .dossiers import receive_dossier
-from .models import Dossier, User
+from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role
+from engine.workflow.catalog import get_procedure, load_procedures
+from engine.onestop.reception import receive_dossier
+from engine.models import Dossier, User
 
 UNITS = [  # code, name, level, parent
     ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", None),

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import demo, migrate
-from engine.clock import VN_TZ
-from engine.db import make_engine, make_sessionmaker, unit_of_work
+from engine import demo
+
+from engine.infra import migrate
+from engine.infra.clock import VN_TZ
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work
 from engine.models import metadata
-from engine.settings import ROOT
-from engine.unit_calendars import forget_all_calendars
+from engine.infra.settings import ROOT
+from engine.org.calendar import forget_all_calendars
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
 BPMN = ROOT / "bpmn"
@@ -89,8 +91,8 @@ def now() -> datetime:
 
 
 def _seed_org(factory, now) -> None:
-    from engine.accounts import create_user, ensure_role, ensure_unit, grant_role
-    from engine.catalog import load_procedures
+    from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role
+    from engine.workflow.catalog import load_procedures
 
     with unit_of_work(factory) as session:
         for code, name, level, parent in demo.UNITS:

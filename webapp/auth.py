@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine import AuthenticationFailed, NotFound, authenticate, get_user
+from engine import authenticate, AuthenticationFailed, get_user, NotFound
 
 from .db import db_session
 from .limits import password_guessing

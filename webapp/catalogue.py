@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from engine import get_procedure
-from engine import intake
+from engine import get_procedure, search_procedures
 
 from .auth import login_required
 from .db import db_session
@@ -53,7 +52,7 @@ def time_limit_label(procedure) -> str:
 @login_required
 def index():
     query = request.args.get("q", "")[:200]
-    procedures = intake.search_procedures(db_session(), query, active_only=False)
+    procedures = search_procedures(db_session(), query, active_only=False)
     return render_template("catalogue.html", query=query, procedures=procedures)
 
 

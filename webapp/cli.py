@@ -13,20 +13,28 @@ from contextlib import contextmanager
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine import (
-    MotcuaError,
-    ValidationFailed,
+    clock,
     create_user,
+    current_revision,
+    seed_demo,
+    upgrade_database,
+    from_environ,
     get_procedure,
     grant_role,
     load_procedures,
     make_engine,
     make_sessionmaker,
+    MotcuaError,
+    Settings,
+    sms_adapter_from,
     unit_of_work,
+    ValidationFailed,
+    notifier,
+    run_worker,
+    start_worker_thread,
+    sweep_once,
 )
-from engine import clock, demo, migrate, notifications
-from engine.settings import Settings, from_environ
 
-from . import worker
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -97,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = from_environ(os.environ)
-        notifications.sms_adapter_from(settings)  # an unknown adapter is a configuration error, said here
+        sms_adapter_from(settings)  # an unknown adapter is a configuration error, said here
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if logging.getLogger().level > logging.DEBUG:
             logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
@@ -137,8 +145,8 @@ def _unit_of_work(settings: Settings):
 
 def cmd_db_upgrade(settings: Settings, _args) -> int:
     with _database(settings) as engine:
-        migrate.upgrade(engine)
-        print(f"Đã nâng cấp cơ sở dữ liệu lên phiên bản {migrate.current_revision(engine)}.")
+        upgrade_database(engine)
+        print(f"Đã nâng cấp cơ sở dữ liệu lên phiên bản {current_revision(engine)}.")
     return 0
 
 
@@ -177,7 +185,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 def cmd_demo(settings: Settings, _args) -> int:
     with _unit_of_work(settings) as session:
-        logins = demo.seed_demo(session, clock.now(), settings.demo_password, settings.bpmn_path)
+        logins = seed_demo(session, clock.now(), settings.demo_password, settings.bpmn_path)
     rows = [("Tên đăng nhập", "Họ và tên", "Vai trò @ đơn vị")]
     rows += [(login.username, login.full_name, login.roles) for login in logins]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
@@ -191,10 +199,10 @@ def cmd_demo(settings: Settings, _args) -> int:
 
 
 def cmd_run(settings: Settings, args) -> int:
-    from . import create_app
+    from .app import create_app  # here, not at the top: `motcua worker` and the other commands never load Flask
 
     app = create_app(settings)
-    embedded = worker.start_thread(app.extensions["motcua"], settings.poll_interval, worker.notifier(settings)) \
+    embedded = start_worker_thread(app.extensions["motcua"], settings.poll_interval, notifier(settings)) \
         if settings.embedded_worker else None
     _interrupt_on_sigterm()
     try:
@@ -209,14 +217,14 @@ def cmd_run(settings: Settings, args) -> int:
 
 def cmd_worker(settings: Settings, args) -> int:
     with _database(settings) as engine:
-        factory, notify = make_sessionmaker(engine), worker.notifier(settings)
+        factory, notify = make_sessionmaker(engine), notifier(settings)
         if args.once:
-            print(f"Đã kích hoạt {worker.sweep(factory, notify)} hẹn giờ đến hạn.")
+            print(f"Đã kích hoạt {sweep_once(factory, notify)} hẹn giờ đến hạn.")
             return 0
         print(f"Đang xử lý hẹn giờ (quét mỗi {settings.poll_interval:g} giây); nhấn Ctrl+C để dừng.")
         _interrupt_on_sigterm()
         try:
-            worker.run_loop(factory, settings.poll_interval, threading.Event(), notify)
+            run_worker(factory, settings.poll_interval, threading.Event(), notify)
         except KeyboardInterrupt:
             print("Đã dừng xử lý hẹn giờ.")
     return 0

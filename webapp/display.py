@@ -6,9 +6,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from flask_babel import gettext as _
 
-from engine import VN_TZ
-from engine.timeline import group_thousands
-from engine.statuses import STATUS_LABELS, VERDICT_LABELS, status_label
+from engine import group_thousands, status_label, STATUS_LABELS, VERDICT_LABELS, VN_TZ
 
 NONE = "—"
 

@@ -8,13 +8,31 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine import ValidationFailed, clock, lifecycle
-from engine.access import view_dossier
-from engine.attachments import list_attachments, read_attachment
-from engine.dossier_search import search_dossiers
-from engine.dossiers import CHANNELS
-from engine.statuses import RETURN_METHODS, STATUS_LABELS, is_overdue
-from engine.timeline import dossier_history, dossier_timeline, format_amount, latest_signed
+from engine import (
+    CHANNELS,
+    clock,
+    dossier_actions,
+    dossier_history,
+    dossier_timeline,
+    format_amount,
+    handover_item,
+    is_overdue,
+    issue_extension,
+    latest_signed,
+    list_attachments,
+    on_time_verdict,
+    read_attachment,
+    record_fee,
+    record_supplement,
+    request_supplement,
+    request_withdrawal,
+    RETURN_METHODS,
+    search_dossiers,
+    STATUS_LABELS,
+    stop_dossier,
+    ValidationFailed,
+    view_dossier,
+)
 
 from .auth import login_required
 from .db import db_session
@@ -72,18 +90,18 @@ def _perform(action: str, code: str, form, now) -> None:
     session, user_id = db_session(), g.user.id
     if action == "request-supplement":
         missing = [line.strip() for line in form.get("missing", "").splitlines() if line.strip()]
-        lifecycle.request_supplement(session, code, missing, form.get("reason", ""), user_id, now)
+        request_supplement(session, code, missing, form.get("reason", ""), user_id, now)
     elif action == "record-supplement":
-        lifecycle.record_supplement(session, code, user_id, now)
+        record_supplement(session, code, user_id, now)
     elif action == "extend":
-        lifecycle.issue_extension(session, code, _parse_day(form.get("new_day", "")), form.get("reason", ""),
+        issue_extension(session, code, _parse_day(form.get("new_day", "")), form.get("reason", ""),
                                   user_id, now)
     elif action == "withdraw":
-        lifecycle.request_withdrawal(session, code, user_id, now, form.get("reason", "").strip())
+        request_withdrawal(session, code, user_id, now, form.get("reason", "").strip())
     elif action == "stop":
-        lifecycle.stop_dossier(session, code, form.get("reason", ""), user_id, now)
+        stop_dossier(session, code, form.get("reason", ""), user_id, now)
     else:
-        lifecycle.record_fee(session, code, _parse_amount(form.get("amount", "")), form.get("receipt_no", ""),
+        record_fee(session, code, _parse_amount(form.get("amount", "")), form.get("receipt_no", ""),
                              user_id, now)
 
 
@@ -111,10 +129,10 @@ def _page(code: str) -> dict:
         "dossier": dossier, "procedure": procedure, "channel": CHANNELS.get(dossier.channel, dossier.channel),
         "return_method": RETURN_METHODS.get(dossier.return_method, dossier.return_method),
         "overdue": is_overdue(dossier, now),
-        "verdict": lifecycle.on_time_verdict(dossier),
+        "verdict": on_time_verdict(dossier),
         "steps": dossier_timeline(session, dossier.id), "history": dossier_history(session, dossier.id),
-        "actions": lifecycle.dossier_actions(session, dossier, g.user.id, now),
-        "handover": lifecycle.handover_item(session, dossier.id, g.user.id, now),
+        "actions": dossier_actions(session, dossier, g.user.id, now),
+        "handover": handover_item(session, dossier.id, g.user.id, now),
         "attachments": list_attachments(session, dossier.id),
         "fee_default": sum(int(fee.get("amount") or 0) for fee in procedure.fees or []),
         "fee_paid": format_amount(dossier.fee_paid_amount) if dossier.fee_paid_amount is not None else None,

@@ -8,16 +8,16 @@ from werkzeug.exceptions import HTTPException
 
 from engine import (
     AuthenticationFailed,
+    clock,
     Conflict,
     Forbidden,
     InvalidProcess,
     MotcuaError,
     NotFound,
-    ValidationFailed,
     record_refusal,
     unit_of_work,
+    ValidationFailed,
 )
-from engine import clock
 
 from .db import discard
 from .i18n import N_

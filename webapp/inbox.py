@@ -6,11 +6,25 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import ValidationFailed, claim_task, clock, complete_task, list_procedures, unclaim_task
-from engine.attachments import check_upload, list_attachments, store_attachment
-from engine.inbox import VIEWS, list_inbox
-from engine.task_context import dossier_context, open_task, signature_block, step_records
-from engine.tasks import assign_task, assignable_users
+from engine import (
+    assign_task,
+    assignable_users,
+    check_upload,
+    claim_task,
+    clock,
+    complete_task,
+    dossier_context,
+    list_attachments,
+    list_inbox,
+    list_procedures,
+    open_task,
+    signature_block,
+    step_records,
+    store_attachment,
+    unclaim_task,
+    ValidationFailed,
+    VIEWS,
+)
 
 from .auth import login_required
 from .db import db_session

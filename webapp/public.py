@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine import Conflict, NotFound, ValidationFailed, clock
-from engine.lookup import COMMENT_MAX, RATINGS, lookup_dossier, rate_dossier
+from engine import clock, COMMENT_MAX, Conflict, lookup_dossier, NotFound, rate_dossier, RATINGS, ValidationFailed
 
 from .db import db_session
 from .guards import decimal

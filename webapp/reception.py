@@ -9,17 +9,33 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 
-from engine import VN_TZ, ValidationFailed, clock, get_procedure, view_dossier
-from engine import intake
-from engine.dossiers import CHANNELS, reset_lookup_secret
-from engine.statuses import RETURN_METHODS
+from engine import (
+    CHANNELS,
+    clock,
+    desk_unit,
+    get_intake_slip,
+    get_procedure,
+    issue_intake_slip,
+    parent_unit,
+    receive_at_desk,
+    receiving_officer,
+    require_desk,
+    reset_lookup_secret,
+    RETURN_METHODS,
+    search_procedures,
+    slip_parties,
+    Upload,
+    ValidationFailed,
+    view_dossier,
+    VN_TZ,
+)
 
 from .auth import login_required
 from .catalogue import time_limit_text
 from .db import db_session
 from .i18n import N_
 
-from . import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the package is initialised before its blueprints)
+from .app import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the app module is initialised before its blueprints)
 
 bp = Blueprint("reception", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
@@ -31,16 +47,16 @@ ACTIONS = ("receive", "supplement", "refusal")
 @login_required
 def index():
     db = db_session()
-    intake.require_desk(db, g.user.id)
+    require_desk(db, g.user.id)
     query = request.args.get("q", "")[:200]
-    return render_template("reception.html", query=query, procedures=intake.search_procedures(db, query))
+    return render_template("reception.html", query=query, procedures=search_procedures(db, query))
 
 
 @bp.route("/reception/<procedure_code>", methods=["GET", "POST"])
 @login_required
 def intake_form(procedure_code: str):
     db = db_session()
-    units = intake.require_desk(db, g.user.id)
+    units = require_desk(db, g.user.id)
     procedure = get_procedure(db, procedure_code)
     if request.method != "POST":
         return _render_form(procedure, units, _blank_values(units))
@@ -48,7 +64,7 @@ def intake_form(procedure_code: str):
     action = request.form.get("action", "receive")
     try:
         if action == "receive":
-            receipt = intake.receive_at_desk(
+            receipt = receive_at_desk(
                 db, storage_dir=Path(current_app.instance_path) / "attachments",
                 max_bytes=current_app.config["MOTCUA_SETTINGS"].attachment_max_bytes,
                 procedure_code=procedure.code, applicant=values["applicant"], channel=values["channel"],
@@ -59,10 +75,10 @@ def intake_form(procedure_code: str):
             return redirect(url_for(".receipt", code=receipt.code))
         if action not in ACTIONS:
             raise ValidationFailed(N_("Thao tác không hợp lệ."), {"action": [N_("Thao tác không hợp lệ.")]})
-        unit_code = values["unit"] or intake.check_desk(db, g.user.id).code
+        unit_code = values["unit"] or desk_unit(db, g.user.id).code
         missing = [doc["name"] for doc in procedure.documents
                    if doc.get("required") and doc["name"] not in values["components"]] + values["other_missing"]
-        slip = intake.issue_intake_slip(
+        slip = issue_intake_slip(
             db, kind=action, procedure_code=procedure.code, applicant=values["applicant"],
             channel=values["channel"], missing=missing if action == "supplement" else [],
             reason=values["reason"], unit_code=unit_code, actor_id=g.user.id, now=clock.now())
@@ -78,8 +94,8 @@ def receipt(code: str):
     dossier = view_dossier(db, code, g.user.id, clock.now())
     return render_template(
         "print/mau01.html", dossier=dossier, procedure=dossier.procedure, unit=dossier.receiving_unit,
-        parent=intake.parent_unit(db, dossier.receiving_unit), secret=_take_secret(code),
-        officer=intake.receiving_officer(db, dossier.id), sequence=code.rsplit("-", 1)[-1],
+        parent=parent_unit(db, dossier.receiving_unit), secret=_take_secret(code),
+        officer=receiving_officer(db, dossier.id), sequence=code.rsplit("-", 1)[-1],
         channels=CHANNELS, return_methods=RETURN_METHODS, time_limit=time_limit_text(dossier.procedure))
 
 
@@ -106,10 +122,10 @@ def receipt_qr(code: str):
 @login_required
 def slip(slip_id: int):
     db = db_session()
-    found = intake.get_intake_slip(db, slip_id, g.user.id)
-    procedure, unit, officer = intake.slip_parties(db, found)
+    found = get_intake_slip(db, slip_id, g.user.id)
+    procedure, unit, officer = slip_parties(db, found)
     return render_template("print/mau02.html" if found.kind == "supplement" else "print/mau03.html", slip=found,
-                           procedure=procedure, unit=unit, parent=intake.parent_unit(db, unit), officer=officer,
+                           procedure=procedure, unit=unit, parent=parent_unit(db, unit), officer=officer,
                            channels=CHANNELS)
 
 
@@ -147,12 +163,12 @@ def _form_values(units) -> dict:
     }
 
 
-def _uploads(procedure) -> list[intake.Upload]:
+def _uploads(procedure) -> list[Upload]:
     uploads = []
     for index, document in enumerate(procedure.documents):
         for file in request.files.getlist(f"file_{index}")[:SCAN_SLOTS]:
             if file and file.filename:
-                uploads.append(intake.Upload(document["name"], file.filename, file.read(), f"file_{index}"))
+                uploads.append(Upload(document["name"], file.filename, file.read(), f"file_{index}"))
     return uploads
 
 

@@ -5,9 +5,7 @@ from datetime import date
 
 from flask import Blueprint, Response, g, render_template, request
 
-from engine import ValidationFailed, clock
-from engine.clock import VN_TZ
-from engine.register import COLUMNS, register_rows, register_units, register_workbook
+from engine import clock, COLUMNS, register_rows, register_units, register_workbook, ValidationFailed, VN_TZ
 
 from .auth import login_required
 from .db import db_session

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from engine import accounts, clock, demo, migrate
-from engine.clock import VN_TZ
-from engine.db import make_engine, make_sessionmaker, unit_of_work
-from engine.settings import ROOT, Settings
-from engine.unit_calendars import forget_all_calendars
+from engine.org import accounts
+
+from engine.infra import clock, migrate
+
+from engine import demo
+from engine.infra.clock import VN_TZ
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work
+from engine.infra.settings import ROOT, Settings
+from engine.org.calendar import forget_all_calendars
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -77,7 +81,7 @@ def live_server(tmp_path_factory, fixed_clock):
     """The real app behind a real HTTP server on a migrated SQLite database with the demo organisation."""
     from werkzeug.serving import make_server
 
-    from webapp import create_app
+    from webapp.app import create_app
 
     tmp = tmp_path_factory.mktemp("browser")
     engine = make_engine(f"sqlite:///{tmp / 'motcua.db'}")

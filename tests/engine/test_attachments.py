@@ -6,11 +6,11 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from engine.attachments import blob_path, list_attachments, read_attachment, store_attachment
-from engine.db import unit_of_work
-from engine.dossiers import receive_dossier
-from engine.errors import Forbidden, ValidationFailed
-from engine.intake import Upload, receive_at_desk
+from engine.onestop.attachments import blob_path, list_attachments, read_attachment, store_attachment
+from engine.infra.db import unit_of_work
+from engine.onestop.reception import receive_dossier
+from engine.infra.errors import Forbidden, ValidationFailed
+from engine.onestop.reception import Upload, receive_at_desk
 from engine.models import Attachment, Dossier
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

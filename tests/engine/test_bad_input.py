@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import complete_task, list_work_items, receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
-from engine.errors import Conflict, InvalidProcess, NotFound, ValidationFailed
+from engine import complete_task, receive_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Conflict, InvalidProcess, NotFound, ValidationFailed
 from engine.models import Dossier, Event, ProcessInstance, Procedure, WorkItem
 
 from ..bpmn_builder import procedure_folder, sequence, user_task
@@ -88,7 +90,7 @@ def test_applicant_of_the_wrong_shape_is_refused_field_by_field(factory, org, no
 def test_form_data_of_the_wrong_shape_is_refused_and_nothing_saved(factory, org, now, data, field):
     receive(factory, org, now)
     with unit_of_work(factory) as s:
-        item = list_work_items(s, org["motcua.tinh"])[0]
+        item = open_items(s, org["motcua.tinh"])[0]
         state_before = s.scalar(select(ProcessInstance.state))
     events_before = count(factory, Event)
     with pytest.raises(ValidationFailed) as caught:
@@ -104,7 +106,7 @@ def test_form_data_of_the_wrong_shape_is_refused_and_nothing_saved(factory, org,
 def test_task_already_completed_by_someone_else_is_a_conflict(factory, org, now):
     receive(factory, org, now)
     with unit_of_work(factory) as s:
-        item_id = list_work_items(s, org["motcua.tinh"])[0].id
+        item_id = open_items(s, org["motcua.tinh"])[0].id
     with unit_of_work(factory) as s:
         complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
     with pytest.raises(Conflict) as caught:

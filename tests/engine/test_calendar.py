@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.calendar import WorkCalendar, budget_due, legal_due, parse_budget
-from engine.clock import VN_TZ
+from engine.org.calendar import WorkCalendar, budget_due, legal_due, parse_budget
+from engine.infra.clock import VN_TZ
 
 CAL = WorkCalendar()
 
@@ -69,7 +69,7 @@ def test_saturday_morning_adds_office_hours_but_no_legal_day():
 
 
 def test_office_hours_per_unit():
-    from engine.calendar import parse_office_hours
+    from engine.org.calendar import parse_office_hours
 
     cal = WorkCalendar(sessions=parse_office_hours("08:00-12:00,13:00-17:00"))
     assert cal.hours_per_day == 8

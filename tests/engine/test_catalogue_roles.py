@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import unit_of_work
-from engine.dossiers import reset_lookup_secret
-from engine.errors import Forbidden
-from engine.intake import get_intake_slip
-from engine.lifecycle import record_supplement, request_supplement, request_withdrawal
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import reset_lookup_secret
+from engine.infra.errors import Forbidden
+from engine.onestop.intake_slips import get_intake_slip
+from engine.onestop.lifecycle import record_supplement, request_supplement, request_withdrawal
 
 from .test_intake import receive, slip
 

@@ -6,9 +6,15 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import complete_task, list_work_items, receive_dossier, runtime, spiff
-from engine.db import unit_of_work
-from engine.errors import Conflict
+from engine import complete_task, receive_dossier
+
+from tests.driving import open_items
+
+from engine.workflow import runtime
+
+from engine import spiff
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Conflict
 from engine.models import Dossier, Event, WorkItem
 
 from .test_dinh_chinh_gcn import APPLICANT, receive
@@ -16,7 +22,7 @@ from .test_dinh_chinh_gcn import APPLICANT, receive
 
 def first_item(factory, user_id):
     with unit_of_work(factory) as s:
-        return list_work_items(s, user_id)[0].id
+        return open_items(s, user_id)[0].id
 
 
 def test_racing_completions_one_wins_one_conflicts(factory, org, now):

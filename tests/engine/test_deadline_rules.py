@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
-from engine.errors import InvalidProcess
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
+from engine.infra.errors import InvalidProcess
 from engine.models import ProcessInstance
 
 from ..bpmn_builder import procedure_folder, sequence, user_task

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from engine import complete_task, get_work_item, list_work_items
-from engine.db import unit_of_work
-from engine.delegations import create_delegation, revoke_delegation
-from engine.errors import Forbidden, ValidationFailed
+from engine import complete_task, get_work_item
+
+from tests.driving import open_items
+from engine.infra.db import unit_of_work
+from engine.onestop.delegations import create_delegation, revoke_delegation
+from engine.infra.errors import Forbidden, ValidationFailed
 from engine.models import WorkItem
 
 from .test_dinh_chinh_gcn import do, receive
@@ -31,12 +33,12 @@ def test_delegate_completes_the_approval_and_the_signature_form_is_recorded(fact
     do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
     specialist = org["chuyenvien.vpdk"]
     with unit_of_work(factory) as s:
-        assert [i.bpmn_id for i in list_work_items(s, specialist, now=now)] == []
+        assert [i.bpmn_id for i in open_items(s, specialist, now=now)] == []
     delegate(factory, org, now)
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, specialist, now=now)
+        [item] = open_items(s, specialist, now=now)
         assert item.bpmn_id == "ut_phe_duyet"
-        assert list_work_items(s, specialist) == []  # without a time, only roles held count
+        assert open_items(s, specialist) == []  # without a time, only roles held count
         complete_task(s, item.id, {"quyet_dinh": "dong_y"}, specialist, now)
     with unit_of_work(factory) as s:
         done = s.get(WorkItem, item.id)
@@ -52,8 +54,8 @@ def test_expired_or_revoked_delegation_gives_nothing(factory, org, now):
     specialist = org["chuyenvien.vpdk"]
     later = now + timedelta(days=4)
     with unit_of_work(factory) as s:
-        assert list_work_items(s, specialist, now=later) == []
-        item_id = list_work_items(s, org["lanhdao.vpdk"])[0].id
+        assert open_items(s, specialist, now=later) == []
+        item_id = open_items(s, org["lanhdao.vpdk"])[0].id
     with pytest.raises(Forbidden):
         with unit_of_work(factory) as s:
             get_work_item(s, item_id, specialist, later)
@@ -81,12 +83,12 @@ def test_a_delegation_for_one_procedure_gives_nothing_in_another(factory, org, n
                         actor_id=org["motcua.hoabinh"], now=now)
     receive(factory, org, now)
     with unit_of_work(factory) as s:  # not `do`: the commune's desk sees its own land reception step too
-        [desk] = list_work_items(s, org["motcua.tinh"])
+        [desk] = open_items(s, org["motcua.tinh"])
         complete_task(s, desk.id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
     do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
     delegate(factory, org, now, procedure_code="dang-ky-bien-dong-dat-dai")
     with unit_of_work(factory) as s:
-        assert "ut_phe_duyet" not in [i.bpmn_id for i in list_work_items(s, org["chuyenvien.vpdk"], now=now)]
+        assert "ut_phe_duyet" not in [i.bpmn_id for i in open_items(s, org["chuyenvien.vpdk"], now=now)]
     delegate(factory, org, now, procedure_code="dinh-chinh-gcn")
     with unit_of_work(factory) as s:
-        assert "ut_phe_duyet" in [i.bpmn_id for i in list_work_items(s, org["chuyenvien.vpdk"], now=now)]
+        assert "ut_phe_duyet" in [i.bpmn_id for i in open_items(s, org["chuyenvien.vpdk"], now=now)]

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from engine import complete_task, dossier_events, get_dossier, receive_dossier
-from engine.db import unit_of_work
-from engine.errors import Forbidden
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Forbidden
 from engine.models import ProcessInstance, WorkItem
 from ..driving import do, inbox, status  # noqa: F401 - re-exported to other tests
 

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from engine import dossier_events
-from engine.db import unit_of_work
-from engine.dossiers import get_dossier
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.lifecycle import dossier_actions, handover_item, issue_extension, record_fee
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import get_dossier
+from engine.infra.errors import Conflict, Forbidden, ValidationFailed
+from engine.onestop.lifecycle import dossier_actions, handover_item, issue_extension
+from engine.onestop.fees import record_fee
 from engine.models import Notification
 from ..driving import do
 from ..webapp.webpages import receive

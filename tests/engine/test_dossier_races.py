@@ -7,14 +7,15 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from engine import list_work_items
-from engine.accounts import grant_role
-from engine.db import unit_of_work
-from engine.dossiers import get_dossier
-from engine.errors import Conflict
-from engine.lifecycle import issue_extension, record_fee, request_supplement
+from tests.driving import open_items
+from engine.org.accounts import grant_role
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import get_dossier
+from engine.infra.errors import Conflict
+from engine.onestop.lifecycle import issue_extension, request_supplement
+from engine.onestop.fees import record_fee
 from engine.models import Event, User
-from engine.tasks import claim_task
+from engine.workflow.tasks import claim_task
 
 from .test_dinh_chinh_gcn import receive
 
@@ -83,7 +84,7 @@ def test_two_claims_at_once_leave_the_task_with_the_first(factory, org, now):
     receive(factory, org, now)
     desk = org["motcua.tinh"]
     with unit_of_work(factory) as s:
-        item_id = list_work_items(s, desk)[0].id
+        item_id = open_items(s, desk)[0].id
         colleague = User(username="motcua2.tinh", full_name="Lê Văn Nam", password_hash="-", created_at=now)
         s.add(colleague)
         grant_role(s, colleague, "mot_cua", "000.00.01.H99")

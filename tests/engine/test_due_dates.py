@@ -5,14 +5,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.dossiers import get_dossier
-from engine.errors import ValidationFailed
-from engine.lifecycle import issue_extension, record_supplement, request_supplement
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import get_dossier
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import issue_extension, record_supplement, request_supplement
 from engine.models import Dossier
-from engine.register import register_note
-from engine.statuses import effective_due, is_finished, is_overdue
+from engine.views.register import register_note
+from engine.onestop.statuses import effective_due, is_finished, is_overdue
 
 from .test_dinh_chinh_gcn import receive
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from engine import claim_task, complete_task, receive_dossier
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.inbox import list_inbox
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.views.inbox import list_inbox
 
 APPLICANTS = ["Hoàng Văn Dũng", "Đỗ Thị Ánh", "Vũ Minh Tuấn"]
 

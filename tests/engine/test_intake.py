@@ -5,10 +5,13 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import get_dossier
-from engine.db import unit_of_work
-from engine.dossiers import hash_secret, receive_dossier, reset_lookup_secret
-from engine.errors import Forbidden, ValidationFailed
-from engine.intake import get_intake_slip, issue_intake_slip, reception_units, search_procedures
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import hash_secret, reset_lookup_secret
+from engine.onestop.reception import receive_dossier
+from engine.infra.errors import Forbidden, ValidationFailed
+from engine.onestop.intake_slips import get_intake_slip, issue_intake_slip
+from engine.onestop.reception import desk_units
+from engine.views.search import search_procedures
 from engine.models import Dossier, Event, IntakeSlip
 
 APPLICANT = {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",
@@ -103,8 +106,8 @@ def test_only_desk_officers_of_the_unit_issue_slips_and_read_them(factory, org, 
         assert get_intake_slip(s, slip_id, org["motcua.tinh"]).kind == "supplement"
         with pytest.raises(Forbidden):
             get_intake_slip(s, slip_id, org["motcua.hoabinh"])
-        assert [u.code for u in reception_units(s, org["motcua.tinh"])] == [DESK]
-        assert reception_units(s, org["chuyenvien.vpdk"]) == []
+        assert [u.code for u in desk_units(s, org["motcua.tinh"])] == [DESK]
+        assert desk_units(s, org["chuyenvien.vpdk"]) == []
 
 
 def test_resetting_the_lookup_secret_replaces_the_hash_for_officials_of_the_receiving_unit(factory, org, now):

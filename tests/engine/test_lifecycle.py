@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import fire_due_timers, get_dossier, list_work_items
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.lifecycle import (
+from engine import fire_due_timers, get_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Conflict, Forbidden, ValidationFailed
+from engine.onestop.lifecycle import (
     on_time_verdict,
     record_supplement,
     request_supplement,
@@ -65,7 +67,7 @@ def test_supplement_moves_due_date_and_timers_per_policy(tmp_path, factory, org,
         assert next_timer.astimezone(now.tzinfo).day == due_day - 1
     assert fire_due_timers(factory, dossier.due_at) == 1
     with unit_of_work(factory) as s:
-        assert "ut_nhac" in [i.bpmn_id for i in list_work_items(s, officer)]
+        assert "ut_nhac" in [i.bpmn_id for i in open_items(s, officer)]
 
 
 def test_a_second_supplement_request_makes_the_dossier_count_late(factory, org, now):
@@ -103,7 +105,7 @@ def test_withdrawal_then_stop_ends_processing(factory, org, now):
     with unit_of_work(factory) as s:
         assert s.scalar(select(ProcessInstance.status)) == "stopped"
         assert {i.state for i in s.scalars(select(WorkItem))} == {"cancelled"}
-        assert list_work_items(s, org["motcua.tinh"]) == []
+        assert open_items(s, org["motcua.tinh"]) == []
     with pytest.raises(Conflict):
         with unit_of_work(factory) as s:
             request_supplement(s, receipt.code, ["x"], "y", org["chuyenvien.vpdk"], now)
@@ -117,12 +119,12 @@ def test_officer_of_another_unit_cannot_request_a_supplement(factory, org, now):
 
 
 def test_open_items_show_remaining_working_time_and_flags(factory, org, now):
-    from engine import list_work_items_with_timing
+    from tests.driving import open_items_with_timing
 
     receive(factory, org, now)  # reception step: 0.5 day = 3 h 45 of office time from 09:00
     officer = org["motcua.tinh"]
     with unit_of_work(factory) as s:
-        [(item, timing)] = list_work_items_with_timing(s, officer, now)
+        [(item, timing)] = open_items_with_timing(s, officer, now)
         assert timing.remaining == timedelta(hours=3, minutes=45) and timing.due_soon and not timing.late
-        [(item, timing)] = list_work_items_with_timing(s, officer, now + timedelta(days=1))
+        [(item, timing)] = open_items_with_timing(s, officer, now + timedelta(days=1))
         assert timing.late and timing.remaining == -timedelta(hours=3, minutes=45)  # due 14:45 Monday

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.db import unit_of_work
-from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.lifecycle import request_supplement
-from engine.lookup import NOT_FOUND_MESSAGE, lookup_dossier, rate_dossier
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Conflict, NotFound, ValidationFailed
+from engine.onestop.lifecycle import request_supplement
+from engine.views.lookup import NOT_FOUND_MESSAGE, lookup_dossier, rate_dossier
 from engine.models import Event
 from .test_dinh_chinh_gcn import receive
 from ..driving import do

@@ -6,9 +6,11 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from engine import complete_task, list_work_items, receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
+from engine import complete_task, receive_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
 from engine.models import Event, Message, ProcessInstance, WorkItem
 
 from ..bpmn_builder import procedure_folder
@@ -37,7 +39,7 @@ def test_worker_killed_mid_delivery_loses_and_duplicates_nothing(db_engine, fact
             receive_dossier(s, procedure_code="lt-dat", applicant={"name": "Phan Văn Lợi"}, channel="direct",
                             received_at=now, receiving_unit_code="000.00.01.H99", actor_id=None, now=now)
     with unit_of_work(factory) as s:
-        for item in list_work_items(s, specialist, limit=COUNT):
+        for item in open_items(s, specialist, limit=COUNT):
             complete_task(s, item.id, {"dien_tich": 50.0}, specialist, now)
     name = f"motcua_msg_{tmp_path.name[-12:]}"
     worker = start_worker(worker_url, tmp_path, name)

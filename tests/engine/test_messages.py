@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import complete_task, dossier_events, list_work_items, receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
-from engine.messages import deliver_pending_messages, retry_message
+from engine import complete_task, dossier_events, receive_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
+from engine.workflow.messages import deliver_pending_messages, retry_message
 from engine.models import Message, ProcessInstance
 
 from ..bpmn_builder import HEAD, procedure_folder
@@ -80,7 +82,7 @@ def _form(name):
 
 def work(factory, org, user, bpmn_id, data, now):
     with unit_of_work(factory) as s:
-        item = next(i for i in list_work_items(s, org[user]) if i.bpmn_id == bpmn_id)
+        item = next(i for i in open_items(s, org[user]) if i.bpmn_id == bpmn_id)
         complete_task(s, item.id, data, org[user], now)
 
 
@@ -88,16 +90,16 @@ def test_partner_agency_process_starts_answers_and_the_timeline_shows_each_hop(f
     work(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", {"dien_tich": 120.5}, now)
     with unit_of_work(factory) as s:
         assert s.scalar(select(Message.state)) == "pending"  # queued with the sender's save
-        assert list_work_items(s, org["thue.coso"]) == []
+        assert open_items(s, org["thue.coso"]) == []
     assert deliver_pending_messages(factory, now) == 1
     assert deliver_pending_messages(factory, now) == 0  # delivered once
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, org["thue.coso"])  # the tax officer's own inbox, in the tax unit
-        assert item.bpmn_id == "ut_tinh_thue" and list_work_items(s, org["chuyenvien.vpdk"]) == []
+        [item] = open_items(s, org["thue.coso"])  # the tax officer's own inbox, in the tax unit
+        assert item.bpmn_id == "ut_tinh_thue" and open_items(s, org["chuyenvien.vpdk"]) == []
     work(factory, org, "thue.coso", "ut_tinh_thue", {"so_tien": 2_500_000}, now)
     assert deliver_pending_messages(factory, now) == 1
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, org["chuyenvien.vpdk"])
+        [item] = open_items(s, org["chuyenvien.vpdk"])
         assert item.bpmn_id == "ut_cap_giay"
         instances = s.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
         assert [i.status for i in instances] == ["running", "completed"]
@@ -111,7 +113,7 @@ def test_partner_agency_process_starts_answers_and_the_timeline_shows_each_hop(f
 def test_crash_between_receiver_save_and_commit_loses_nothing_and_duplicates_nothing(factory, org, now,
                                                                                      lien_thong, monkeypatch):
     work(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", {"dien_tich": 80}, now)
-    import engine.messages as bus
+    import engine.workflow.messages as bus
 
     real = bus.record_event
 
@@ -130,7 +132,7 @@ def test_crash_between_receiver_save_and_commit_loses_nothing_and_duplicates_not
     assert deliver_pending_messages(factory, now) == 1
     with unit_of_work(factory) as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 2
-        assert len(list_work_items(s, org["thue.coso"])) == 1
+        assert len(open_items(s, org["thue.coso"])) == 1
 
 
 def test_message_nobody_can_receive_ends_in_error_and_can_be_retried(factory, org, now, lien_thong):
@@ -150,7 +152,7 @@ def test_message_nobody_can_receive_ends_in_error_and_can_be_retried(factory, or
 
 
 def test_second_procedure_started_by_the_same_message_is_refused(tmp_path, factory, org, now, lien_thong):
-    from engine.errors import InvalidProcess
+    from engine.infra.errors import InvalidProcess
 
     copy = TAX.replace("tthc_lt_thue", "tthc_lt_thue_2")
     with pytest.raises(InvalidProcess) as caught:
@@ -160,7 +162,7 @@ def test_second_procedure_started_by_the_same_message_is_refused(tmp_path, facto
 
 
 def test_unknown_dossier_action_is_refused_at_load(tmp_path, factory, now):
-    from engine.errors import InvalidProcess
+    from engine.infra.errors import InvalidProcess
 
     from ..bpmn_builder import properties, sequence
 

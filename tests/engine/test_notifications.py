@@ -14,11 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine import clock, get_dossier, receive_dossier
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
+from engine import get_dossier, receive_dossier
+
+from engine.infra import clock
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
 from engine.models import Event, Notification
-from engine.notifications import (
+from engine.onestop.notices import (
     EmailSender,
     LogSmsAdapter,
     email_sender_from,
@@ -28,8 +30,8 @@ from engine.notifications import (
     sms_adapter_from,
     sms_text,
 )
-from engine.settings import Settings
-from webapp import worker
+from engine.infra.settings import Settings
+from engine import worker
 
 APPLICANT = {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan.nguyen@example.vn"}
 NEW_DUE = datetime(2026, 3, 19, 17, 0, tzinfo=VN_TZ)
@@ -99,7 +101,7 @@ def test_queued_apology_reaches_the_applicant_by_email_and_sms(factory, org, now
     code = queue_apology(factory, org, now)
     assert {c: n.state for c, n in outbox(factory).items()} == {"email": "pending", "sms": "pending"}
 
-    with caplog.at_level(logging.INFO, logger="engine.notifications"):
+    with caplog.at_level(logging.INFO, logger="engine.onestop.notices"):
         assert send_pending_notifications(factory, now, sender, LogSmsAdapter(), max_attempts=3) == 2
 
     [message] = mailbox.messages

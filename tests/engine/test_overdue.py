@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, fire_due_timers, get_dossier, list_work_items
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.lifecycle import on_time_verdict
+from engine import complete_task, fire_due_timers, get_dossier
+
+from tests.driving import open_items
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import on_time_verdict
 from engine.models import Notification, ProcessInstance
 
 from .test_dinh_chinh_gcn import do, receive
@@ -20,7 +22,7 @@ APPLICANT = {"name": "Hoàng Văn Dũng", "phone": "0912345678", "email": "dung.
 
 def inbox_ids(factory, user):
     with unit_of_work(factory) as s:
-        return {i.bpmn_id: i.id for i in list_work_items(s, user)}
+        return {i.bpmn_id: i.id for i in open_items(s, user)}
 
 
 def test_untouched_dossier_gets_apology_extension_and_notice(factory, org, now, monkeypatch):

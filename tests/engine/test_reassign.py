@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from engine import claim_task, create_user, dossier_events, grant_role
-from engine.db import unit_of_work
-from engine.errors import Forbidden, ValidationFailed
-from engine.inbox import list_inbox
+from engine.infra.db import unit_of_work
+from engine.infra.errors import Forbidden, ValidationFailed
+from engine.views.inbox import list_inbox
 from engine.models import Event, WorkItem
-from engine.tasks import assign_task, assignable_users
+from engine.workflow.tasks import assign_task, assignable_users
 
 from .test_dinh_chinh_gcn import do, receive
 

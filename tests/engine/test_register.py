@@ -7,13 +7,15 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from engine import complete_task, list_work_items
-from engine.accounts import get_unit
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.dossiers import receive_dossier
-from engine.errors import Forbidden, ValidationFailed
-from engine.register import COLUMNS, HEADER_ROW, register_rows, register_units, register_workbook
+from engine import complete_task
+
+from tests.driving import open_items
+from engine.org.accounts import get_unit
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.onestop.reception import receive_dossier
+from engine.infra.errors import Forbidden, ValidationFailed
+from engine.views.register import COLUMNS, HEADER_ROW, register_rows, register_units, register_workbook
 from .test_dinh_chinh_gcn import APPLICANT
 
 CENTRE, WARD = "000.00.01.H99", "000.00.11.H99"
@@ -29,7 +31,7 @@ def receive_at(factory, org, when, unit=CENTRE, officer="motcua.tinh", name=APPL
 def send_to_agency(factory, org, code, when):
     """The desk completes its reception step of one dossier (others may wait in the same inbox)."""
     with unit_of_work(factory) as s:
-        item = next(i for i in list_work_items(s, org["motcua.tinh"]) if i.dossier.code == code)
+        item = next(i for i in open_items(s, org["motcua.tinh"]) if i.dossier.code == code)
         complete_task(s, item.id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], when)
 
 

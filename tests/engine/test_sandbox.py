@@ -4,13 +4,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, list_work_items, receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
-from engine.errors import InvalidProcess
+from engine import complete_task, receive_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
+from engine.infra.errors import InvalidProcess
 from engine.models import ProcessInstance, Procedure
 from engine.spiff import make_script_engine
-from engine import runtime
+from engine.workflow import runtime
 
 from ..bpmn_builder import procedure_folder, script_task, sequence, user_task
 
@@ -106,7 +108,7 @@ def test_a_loaded_instance_runs_its_scripts_in_the_sandbox(tmp_path, factory, or
         run = runtime.open_instance(s, instance_id, now=now, actor_id=None)
         assert type(run.workflow.script_engine.environment).__name__ == "RestrictedEnvironment"
     with unit_of_work(factory) as s:
-        item = list_work_items(s, org["chuyenvien.vpdk"])[0]
+        item = open_items(s, org["chuyenvien.vpdk"])[0]
         complete_task(s, item.id, {}, org["chuyenvien.vpdk"], now)
     with unit_of_work(factory) as s:
         run = runtime.open_instance(s, instance_id, now=now, actor_id=None)

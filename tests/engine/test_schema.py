@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 from engine.models import metadata
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 from engine.models import User
-from engine.dossiers import get_dossier
-from engine.timeline import dossier_history, dossier_timeline
+from engine.onestop.dossiers import get_dossier
+from engine.views.timeline import dossier_history, dossier_timeline
 from ..driving import do
 from ..webapp.webpages import receive
 
@@ -42,8 +42,9 @@ def test_history_is_told_in_vietnamese(factory, org, now):
 
 
 def test_delegated_step_shows_on_whose_behalf_and_the_signature_form(factory, org, now):
-    from engine import complete_task, list_work_items
-    from engine.delegations import create_delegation
+    from engine import complete_task
+    from tests.driving import open_items
+    from engine.onestop.delegations import create_delegation
 
     receipt = receive(factory, org, now)
     do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
@@ -54,7 +55,7 @@ def test_delegated_step_shows_on_whose_behalf_and_the_signature_form(factory, or
                           unit_code="000.21.01.H99", valid_from=now, valid_to=now + timedelta(days=3),
                           signature_form="KT.", actor_id=org["lanhdao.vpdk"], now=now)
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, specialist, now=now)
+        [item] = open_items(s, specialist, now=now)
         complete_task(s, item.id, {"quyet_dinh": "dong_y"}, specialist, now)
     with unit_of_work(factory) as s:
         steps = {step.bpmn_id: step for step in dossier_timeline(s, get_dossier(s, receipt.code).id)}
@@ -68,16 +69,17 @@ def test_delegated_step_shows_on_whose_behalf_and_the_signature_form(factory, or
 def test_every_event_of_a_dossiers_life_is_told_in_words_not_codes(factory, org, now, tmp_path):
     from datetime import date
 
-    from engine import list_work_items
-    from engine.attachments import store_attachment
-    from engine.dossiers import reset_lookup_secret
-    from engine.intake import issue_intake_slip
-    from engine.lifecycle import (issue_extension, record_fee, record_supplement, request_supplement,
+    from tests.driving import open_items
+    from engine.onestop.attachments import store_attachment
+    from engine.onestop.dossiers import reset_lookup_secret
+    from engine.onestop.intake_slips import issue_intake_slip
+    from engine.onestop.fees import record_fee
+    from engine.onestop.lifecycle import (issue_extension, record_supplement, request_supplement,
                                   request_withdrawal, stop_dossier)
-    from engine.lookup import rate_dossier
+    from engine.views.lookup import rate_dossier
     from engine.models import Event
-    from engine.tasks import assign_task, claim_task, unclaim_task
-    from engine.timeline import event_label
+    from engine.workflow.tasks import assign_task, claim_task, unclaim_task
+    from engine.views.timeline import event_label
 
     code = receive(factory, org, now).code
     desk, specialist, leader = org["motcua.tinh"], org["chuyenvien.vpdk"], org["lanhdao.vpdk"]
@@ -93,7 +95,7 @@ def test_every_event_of_a_dossiers_life_is_told_in_words_not_codes(factory, org,
                           actor_id=desk, now=now)
     do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, specialist)
+        [item] = open_items(s, specialist)
         claim_task(s, item.id, specialist, now)
         unclaim_task(s, item.id, specialist, now)
         assign_task(s, item.id, specialist, leader, now)

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import fire_due_timers, list_work_items, receive_dossier
-from engine.catalog import load_procedure
-from engine.db import unit_of_work
+from engine import fire_due_timers, receive_dossier
+
+from tests.driving import open_items
+from engine.workflow.catalog import load_procedure
+from engine.infra.db import unit_of_work
 from engine.models import ProcessInstance, WorkItem
 
 from ..bpmn_builder import procedure_folder, properties, user_task
@@ -46,7 +48,7 @@ def test_boundary_timer_fires_when_the_clock_passes_it(tmp_path, factory, org, n
     with unit_of_work(factory) as s:
         items = {i.bpmn_id: i.state for i in s.scalars(select(WorkItem))}
         assert items == {"ut_xu_ly": "cancelled", "ut_qua_han": "ready"}
-        assert [i.bpmn_id for i in list_work_items(s, org["chuyenvien.vpdk"])] == ["ut_qua_han"]
+        assert [i.bpmn_id for i in open_items(s, org["chuyenvien.vpdk"])] == ["ut_qua_han"]
         assert s.scalar(select(ProcessInstance.next_timer_at)) is None
 
 
@@ -67,11 +69,11 @@ def test_intermediate_timer_waits_working_hours_on_the_calendar(tmp_path, factor
     from engine import complete_task
 
     with unit_of_work(factory) as s:
-        item = list_work_items(s, org["chuyenvien.vpdk"])[0]
+        item = open_items(s, org["chuyenvien.vpdk"])[0]
         complete_task(s, item.id, {}, org["chuyenvien.vpdk"], now)
     with unit_of_work(factory) as s:
         assert s.scalar(select(ProcessInstance.next_timer_at)) == now.replace(hour=15, minute=0)
     assert fire_due_timers(factory, now.replace(hour=14, minute=59)) == 0
     assert fire_due_timers(factory, now.replace(hour=15, minute=1)) == 1
     with unit_of_work(factory) as s:
-        assert [i.bpmn_id for i in list_work_items(s, org["chuyenvien.vpdk"])] == ["ut_b"]
+        assert [i.bpmn_id for i in open_items(s, org["chuyenvien.vpdk"])] == ["ut_b"]

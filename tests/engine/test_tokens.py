@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import AuthenticationFailed
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 from engine.models import ApiToken, Event, User
-from engine.tokens import hash_token, issue_token, revoke_token, user_for_token
+from engine.org.tokens import hash_token, issue_token, revoke_token, user_for_token
 
 PASSWORD = "mat-khau-thu-nghiem"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from engine import get_unit, receive_dossier
-from engine.db import unit_of_work
-from engine.unit_calendars import set_calendar_day, set_office_hours, unit_calendar
+from engine.infra.db import unit_of_work
+from engine.org.calendar import set_calendar_day, set_office_hours, unit_calendar
 
 from .test_dinh_chinh_gcn import APPLICANT
 

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text, update
 
-from engine import demo, fire_due_timers, receive_dossier, spiff
-from engine.accounts import ensure_role, ensure_unit
-from engine.catalog import load_procedure, version_bundle
-from engine.db import unit_of_work
+from engine import fire_due_timers, receive_dossier
+
+from engine import demo, spiff
+from engine.org.accounts import ensure_role, ensure_unit
+from engine.workflow.catalog import load_procedure, version_bundle
+from engine.infra.db import unit_of_work
 from engine.models import Event, ProcessInstance, WorkItem
-from engine.settings import ROOT
+from engine.infra.settings import ROOT
 
 from ..bpmn_builder import procedure_folder, properties, script_task, sequence, user_task
 from .test_timers import timer_process

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from engine import complete_task, dossier_events, get_dossier, receive_dossier
-from engine.catalog import load_procedure
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.lifecycle import on_time_verdict
+from engine.workflow.catalog import load_procedure
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import on_time_verdict
 from engine.models import Notification, ProcessInstance, WorkItem
 from tests.conftest import BPMN
 from webapp.taskform import form_fields

@@ -1,8 +1,10 @@
 """Cross-boundary reception: a commune centre receives a dossier the land registry branch decides."""
 from __future__ import annotations
 
-from engine import list_work_items, receive_dossier
-from engine.db import unit_of_work
+from engine import receive_dossier
+
+from tests.driving import open_items
+from engine.infra.db import unit_of_work
 
 from ..engine.test_dinh_chinh_gcn import APPLICANT, do, inbox
 
@@ -20,7 +22,7 @@ def test_dossier_keeps_its_receiving_units_code_and_the_deciding_units_officers_
     # the deciding unit (land registry branch) works it
     assert [i[1] for i in inbox(factory, org["chuyenvien.vpdk"])] == ["ut_tham_dinh"]
     with unit_of_work(factory) as s:
-        item = list_work_items(s, org["chuyenvien.vpdk"])[0]
+        item = open_items(s, org["chuyenvien.vpdk"])[0]
         assert item.dossier.code == receipt.code
         assert item.dossier.receiving_unit.code == "000.00.11.H99"
         assert item.dossier.deciding_unit.code == "000.21.01.H99"

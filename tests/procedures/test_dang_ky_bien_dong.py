@@ -7,13 +7,15 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from engine import complete_task, dossier_events, fire_due_timers, get_dossier, list_work_items, receive_dossier
-from engine.accounts import create_user, grant_role
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.lifecycle import on_time_verdict
-from engine.messages import deliver_pending_messages
+from engine import complete_task, dossier_events, fire_due_timers, get_dossier, receive_dossier
+
+from tests.driving import open_items
+from engine.org.accounts import create_user, grant_role
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import on_time_verdict
+from engine.workflow.messages import deliver_pending_messages
 from engine.models import Message, ProcessInstance, Unit, WorkItem
 
 LAND_UNIT, TAX_UNIT, CENTRE = "000.21.01.H99", "000.30.01.H99", "000.00.01.H99"
@@ -45,7 +47,7 @@ def people(factory, org, now):
 
 def inbox(factory, user_id) -> list[str]:
     with unit_of_work(factory) as s:
-        return [i.bpmn_id for i in list_work_items(s, user_id)]
+        return [i.bpmn_id for i in open_items(s, user_id)]
 
 
 def agencies_apart(factory, people) -> None:
@@ -63,7 +65,7 @@ def do(factory, people, username, bpmn_id, data, when):
         if other != username:
             assert bpmn_id not in inbox(factory, user_id), f"{other} also sees {bpmn_id}"
     with unit_of_work(factory) as s:
-        item = next(i for i in list_work_items(s, people[username]) if i.bpmn_id == bpmn_id)
+        item = next(i for i in open_items(s, people[username]) if i.bpmn_id == bpmn_id)
         completion = complete_task(s, item.id, data, people[username], when)
     agencies_apart(factory, people)
     return completion

@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from engine import complete_task, get_dossier, receive_dossier
-from engine.accounts import create_user, grant_role
-from engine.catalog import read_folder, validate_version
-from engine.db import unit_of_work
+from engine.org.accounts import create_user, grant_role
+from engine.workflow.catalog import read_folder, validate_version
+from engine.infra.db import unit_of_work
 from engine.demo import ROLES, UNITS
-from engine.messages import deliver_pending_messages
+from engine.workflow.messages import deliver_pending_messages
 from engine.models import ProcessInstance, WorkItem
 from engine.spiff import start_message_names
-from engine.tasks import task_form
+from engine.workflow.tasks import task_form
 
 from ..conftest import BPMN
 

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from engine import complete_task, dossier_events, fire_due_timers, get_dossier, receive_dossier
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.lifecycle import on_time_verdict
-from engine.messages import deliver_pending_messages
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import on_time_verdict
+from engine.workflow.messages import deliver_pending_messages
 from engine.models import Message, Notification, ProcessInstance, Unit, WorkItem
 from ..driving import do, inbox, status  # noqa: F401 - re-exported to other tests
 

@@ -16,15 +16,19 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine import complete_task, dossier_events, get_dossier, list_work_items, receive_dossier, spiff
-from engine.accounts import create_user, ensure_unit, grant_role
-from engine.catalog import version_bundle
-from engine.clock import VN_TZ
-from engine.db import unit_of_work
-from engine.errors import ValidationFailed
-from engine.lifecycle import on_time_verdict
+from engine import complete_task, dossier_events, get_dossier, receive_dossier
+
+from tests.driving import open_items
+
+from engine import spiff
+from engine.org.accounts import create_user, ensure_unit, grant_role
+from engine.workflow.catalog import version_bundle
+from engine.infra.clock import VN_TZ
+from engine.infra.db import unit_of_work
+from engine.infra.errors import ValidationFailed
+from engine.onestop.lifecycle import on_time_verdict
 from engine.models import Notification, ProcessInstance, Unit, WorkItem
-from engine.settings import ROOT
+from engine.infra.settings import ROOT
 
 CENTRE = "000.00.11.H99"  # demo: Trung tâm Phục vụ hành chính công phường Hòa Bình
 CHUNG_THUC = "chung-thuc-ban-sao"
@@ -58,7 +62,7 @@ def receive(factory, org, slug, received_at, deciding=None):
 def seen(factory, users, code):
     """username -> BPMN ids of the dossier's open work items in that user's inbox."""
     with unit_of_work(factory) as s:
-        return {name: [i.bpmn_id for i in list_work_items(s, uid) if i.dossier.code == code]
+        return {name: [i.bpmn_id for i in open_items(s, uid) if i.dossier.code == code]
                 for name, uid in users.items()}
 
 
@@ -68,13 +72,13 @@ def do(factory, users, code, username, bpmn_id, data, now):
     assert inboxes[username] == [bpmn_id], inboxes
     assert {name: ids for name, ids in inboxes.items() if ids} == {username: [bpmn_id]}, inboxes
     with unit_of_work(factory) as s:
-        item = next(i for i in list_work_items(s, users[username]) if i.dossier.code == code)
+        item = next(i for i in open_items(s, users[username]) if i.dossier.code == code)
         return complete_task(s, item.id, data, users[username], now)
 
 
 def attempt(factory, users, code, username, data, now):
     with unit_of_work(factory) as s:
-        item = next(i for i in list_work_items(s, users[username]) if i.dossier.code == code)
+        item = next(i for i in open_items(s, users[username]) if i.dossier.code == code)
         complete_task(s, item.id, data, users[username], now)
 
 
@@ -121,7 +125,7 @@ def test_due_the_same_day_or_the_next_working_day_after_15h(factory, org, slug, 
     assert receipt.code.startswith(f"{CENTRE}-{received_at:%y%m%d}-")
     assert receipt.due_at == due  # end of office hours of the reception day, or of the next working day
     with unit_of_work(factory) as s:
-        [item] = list_work_items(s, org["motcua.hoabinh"])
+        [item] = open_items(s, org["motcua.hoabinh"])
         assert item.bpmn_id == "ut_tiep_nhan"
         assert item.due_at == reception_due  # the 1-hour reception budget, in office time
         assert get_dossier(s, receipt.code).due_at == due

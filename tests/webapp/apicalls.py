@@ -25,7 +25,7 @@ def call(client, method: str, url: str, username: str | None = None, token: str 
 
 def refusals(factory):
     from engine import refusals as latest
-    from engine.db import unit_of_work
+    from engine.infra.db import unit_of_work
 
     with unit_of_work(factory) as session:
         return [(event.actor_id, dict(event.detail)) for event in latest(session)]

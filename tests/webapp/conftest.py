@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine import clock
-from engine.settings import Settings
-from webapp import create_app
+from engine.infra import clock
+from engine.infra.settings import Settings
+from webapp.app import create_app
 
 
 @pytest.fixture

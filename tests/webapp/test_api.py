@@ -7,10 +7,10 @@ from apicalls import DOSSIER, bearer, call, refusals, token_for
 from webpages import APPRAISAL, RECEPTION
 
 from engine import get_procedure
-from engine.calendar import legal_due
-from engine.db import unit_of_work
-from engine.dossiers import _cutoff
-from engine.unit_calendars import unit_calendar
+from engine.org.calendar import legal_due
+from engine.infra.db import unit_of_work
+from engine.onestop.reception import _cutoff
+from engine.org.calendar import unit_calendar
 
 APPRAISAL_DATA = {"noi_dung_sai_sot": "Sai năm sinh", "nguyen_nhan": "Nhập liệu", "de_xuat": "dinh_chinh"}
 
@@ -138,8 +138,8 @@ def test_public_lookup_needs_the_secret_but_no_token(client, factory, org):
 
 
 def test_public_lookup_is_rate_limited_with_a_json_429(db_engine, tmp_path, org):
-    from engine.settings import Settings
-    from webapp import create_app
+    from engine.infra.settings import Settings
+    from webapp.app import create_app
 
     settings = Settings(instance_path=tmp_path / "limited", secret_key="test", embedded_worker=False,
                         public_rate_limit="2/minute")

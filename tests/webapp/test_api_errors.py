@@ -76,8 +76,8 @@ def test_double_claim_and_double_completion_are_conflicts(client, org):
 
 def test_item_claimed_by_another_official_cannot_be_claimed(client, factory, org):
     from engine import create_user, grant_role
-    from engine.db import unit_of_work
-    from engine.clock import now
+    from engine.infra.db import unit_of_work
+    from engine.infra.clock import now
 
     with unit_of_work(factory) as session:
         grant_role(session, create_user(session, "motcua.tinh2", "Lê Thị Thu", "mat-khau-thu-nghiem", now()),
@@ -138,7 +138,7 @@ def test_too_large_body_is_a_json_413(client, org):
 
 def test_desk_officer_of_several_units_names_the_receiving_unit(client, factory, org):
     from engine import get_user, grant_role
-    from engine.db import unit_of_work
+    from engine.infra.db import unit_of_work
 
     with unit_of_work(factory) as session:
         grant_role(session, get_user(session, org["motcua.tinh"]), "mot_cua", "000.00.11.H99")

@@ -9,10 +9,12 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from engine import clock, demo, migrate  # noqa: E402
-from engine.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
-from engine.settings import ROOT, Settings  # noqa: E402
-from webapp import create_app  # noqa: E402
+from engine.infra import clock, migrate  # noqa: E402
+
+from engine import demo  # noqa: E402
+from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
+from engine.infra.settings import ROOT, Settings  # noqa: E402
+from webapp.app import create_app  # noqa: E402
 
 PASSWORD = "mat-khau-thu-nghiem"
 

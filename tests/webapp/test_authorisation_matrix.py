@@ -12,8 +12,8 @@ from apicalls import call, token_for
 from webpages import RECEPTION, csrf_token, login, receive
 
 from engine import Forbidden, claim_task, complete_task, get_work_item, refusals, view_dossier
-from engine.db import unit_of_work
-from engine.inbox import list_inbox
+from engine.infra.db import unit_of_work
+from engine.views.inbox import list_inbox
 
 OPERATIONS = ("list", "open_item", "claim", "complete", "open_dossier")
 OUTSIDERS = ("motcua.hoabinh", "thietke.tinh")

@@ -7,10 +7,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine import demo, make_engine, make_sessionmaker
-from engine.db import unit_of_work
+from engine import make_engine, make_sessionmaker
+
+from engine import demo
+from engine.infra.db import unit_of_work
 from engine.models import Dossier, Membership, ProcessVersion, User
-from webapp import worker
+from engine import worker
 from webapp.cli import main
 
 
@@ -62,9 +64,9 @@ def test_create_user_reads_the_password_from_stdin_and_grants_roles(database, mo
                  "--password-stdin"]) == 0
     assert "Đã tạo tài khoản mot.cua2 (Trần Thị Bình)" in capsys.readouterr().out
     with unit_of_work(database) as session:
-        from engine import authenticate, roles_of
+        from engine import authenticate, grants_of
         user = authenticate(session, "mot.cua2", "mat-khau-moi-123")
-        assert {key for key, _ in roles_of(session, user.id)} == {"mot_cua"}
+        assert {key for key, _ in grants_of(session, user.id).roles} == {"mot_cua"}
 
 
 def test_engine_errors_print_their_vietnamese_message_and_exit_1(database, monkeypatch, capsys):

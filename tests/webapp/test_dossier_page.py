@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import get_dossier
-from engine.attachments import store_attachment
-from engine.db import unit_of_work
+from engine.onestop.attachments import store_attachment
+from engine.infra.db import unit_of_work
 from engine.models import Event
 
 from webpages import csrf_token, inbox_items, login, post_form, receive

@@ -4,8 +4,8 @@ from __future__ import annotations
 from apicalls import call, token_for
 from webpages import csrf_token, login, receive
 
-from engine.settings import Settings
-from webapp import create_app
+from engine.infra.settings import Settings
+from webapp.app import create_app
 
 
 def limited_client(db_engine, tmp_path, **limits):

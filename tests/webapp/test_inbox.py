@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from engine import receive_dossier
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 
 from webpages import RECEPTION, csrf_token, inbox_items, login, receive
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import stat
 
-from engine.settings import Settings
-from webapp import create_app
+from engine.infra.settings import Settings
+from webapp.app import create_app
 
 from webpages import PASSWORD, csrf_token, login
 

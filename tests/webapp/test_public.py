@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 from engine.models import Event
-from engine.settings import Settings
-from webapp import create_app
+from engine.infra.settings import Settings
+from webapp.app import create_app
 from webpages import csrf_token, receive
 
 
@@ -113,7 +113,7 @@ def test_lookup_without_csrf_token_is_refused(client, factory, org, now):
 def test_extended_due_date_comes_with_the_apology(client, factory, org, now):
     receipt = receive(factory, org, now)
     with unit_of_work(factory) as s:
-        from engine.dossiers import get_dossier
+        from engine.onestop.dossiers import get_dossier
         get_dossier(s, receipt.code).extended_due_at = receipt.due_at + timedelta(days=3)
     html = look_up(client, receipt.code, receipt.secret).get_data(as_text=True)
     assert "xin lỗi" in html and (receipt.due_at + timedelta(days=3)).astimezone(now.tzinfo).strftime("%d/%m/%Y") in html

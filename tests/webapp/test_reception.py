@@ -12,12 +12,12 @@ import qrcode.image.svg
 from sqlalchemy import func, select
 
 from engine import get_dossier
-from engine.attachments import list_attachments
-from engine.calendar import legal_due
-from engine.db import unit_of_work
-from engine.dossiers import hash_secret
+from engine.onestop.attachments import list_attachments
+from engine.org.calendar import legal_due
+from engine.infra.db import unit_of_work
+from engine.onestop.dossiers import hash_secret
 from engine.models import Dossier, Event, IntakeSlip
-from engine.unit_calendars import unit_calendar
+from engine.org.calendar import unit_calendar
 from webapp.reception import vn_spelled_time
 
 from webpages import csrf_token, login, receive

@@ -6,9 +6,9 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine.db import unit_of_work
+from engine.infra.db import unit_of_work
 from engine.models import Unit
-from engine.register import HEADER_ROW
+from engine.views.register import HEADER_ROW
 from webpages import login, receive
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

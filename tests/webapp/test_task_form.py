@@ -6,7 +6,7 @@ import json
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
-from engine.settings import ROOT
+from engine.infra.settings import ROOT
 from webapp.taskform import errors_by_field, field_order, form_fields, parse_form
 
 BPMN = ROOT / "bpmn"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from engine import create_user, get_dossier, grant_role
-from engine.db import unit_of_work
-from engine.delegations import create_delegation
+from engine.infra.db import unit_of_work
+from engine.onestop.delegations import create_delegation
 from engine.models import Attachment, Event, WorkItem
 from sqlalchemy import func, select
 from tests.driving import do

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 
-from engine import list_work_items, receive_dossier
-from engine.db import unit_of_work
+from engine import receive_dossier
+
+from tests.driving import open_items
+from engine.infra.db import unit_of_work
 
 PASSWORD = "mat-khau-thu-nghiem"  # the password tests/conftest.py's `org` fixture gives every user
 APPLICANT = {"name": "Hoàng Văn Dũng", "id_number": "001085012345", "phone": "0912345678",
@@ -44,4 +46,4 @@ def receive(factory, org, now):
 
 def inbox_items(factory, user_id):
     with unit_of_work(factory) as session:
-        return [(item.id, item.bpmn_id, item.dossier.code) for item in list_work_items(session, user_id)]
+        return [(item.id, item.bpmn_id, item.dossier.code) for item in open_items(session, user_id)]

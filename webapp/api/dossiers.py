@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, url_for
 
-from engine import clock, view_dossier
-from engine.integration import receive_for_integration
-from engine.statuses import status_label
-from engine.timeline import dossier_timeline
+from engine import clock, dossier_timeline, receive_for_integration, status_label, view_dossier
 
 from ..db import db_session
 from . import bp

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from engine import NotFound
-from engine.lookup import lookup_dossier
+from engine import lookup_dossier, NotFound
 
 from ..db import db_session
 from ..errors import log_refusal

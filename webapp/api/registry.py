@@ -9,10 +9,7 @@ from flask import Blueprint, g
 from flask import request as http_request
 from jsonschema import Draft202012Validator
 
-from engine import AuthenticationFailed, MotcuaError, ValidationFailed, clock
-from engine.clock import VN_TZ
-from engine.forms import field_errors
-from engine.tokens import user_for_token
+from engine import AuthenticationFailed, clock, field_errors, MotcuaError, user_for_token, ValidationFailed, VN_TZ
 
 from ..db import db_session
 from ..errors import log_refusal

@@ -1,9 +1,7 @@
 """JSON Schemas of the API's bodies: the same dicts validate requests and fill the OpenAPI components."""
 from __future__ import annotations
 
-from engine.dossiers import APPLICANT_SCHEMA, CHANNELS
-from engine.inbox import VIEWS
-from engine.statuses import RETURN_METHODS
+from engine import APPLICANT_SCHEMA, CHANNELS, RETURN_METHODS, VIEWS
 
 
 def ref(name: str) -> dict:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from engine import AuthenticationFailed, clock
-from engine.tokens import issue_token
+from engine import AuthenticationFailed, clock, issue_token
 
 from ..db import db_session
 from ..errors import log_refusal

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from engine import ValidationFailed, claim_task, clock, complete_task, get_work_item, task_form, work_item_timing
-from engine.inbox import MAX_PER_PAGE, list_inbox
-from engine.integration import names_for_items
+from engine import (
+    claim_task,
+    clock,
+    complete_task,
+    get_work_item,
+    INBOX_MAX_PER_PAGE as MAX_PER_PAGE,
+    list_inbox,
+    names_for_items,
+    task_form,
+    ValidationFailed,
+    work_item_timing,
+)
 
 from ..db import db_session
 from . import bp

@@ -1,0 +1,1 @@
+"""Infrastructure: database, settings, clock, typed errors, the audit trail, migrations, transports."""

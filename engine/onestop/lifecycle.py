@@ -1,0 +1,197 @@
+"""Dossier changes outside the BPMN flow: supplement, extension, withdrawal, stop; what the user may do now."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.workflow import runtime
+from engine.org import access
+from engine.infra.audit import record_event
+from engine.infra.clock import VN_TZ
+from engine.onestop.dossiers import get_dossier, lock_dossier
+from engine.infra.errors import Conflict, ValidationFailed
+from engine.models import Dossier, ProcessInstance, WorkItem
+from engine.onestop.outbox import queue_for_dossier
+from engine.onestop.statuses import effective_due
+from engine.onestop.legal_clock import restart_clock, stop_clock
+from engine.org.calendar import unit_calendar
+
+OPEN_STATUSES = {2, 4, 6}
+HANDOVER_TASKS = {"ut_tra_kq_chung"}  # "Trả kết quả cho người nộp" of bpmn/common/tra_ket_qua.bpmn
+MAX_EXTENSION = timedelta(days=365)  # a Mẫu 04 date further out than a year past the due date is a typing slip
+
+
+def request_supplement(session: Session, code: str, missing: list[str], reason: str, actor_id: int,
+                       now: datetime) -> Dossier:
+    """Mẫu 02 during processing: status 5; the clock stops (or not) per the procedure's policy."""
+    dossier = dossier_for_action(session, code, actor_id, "request_supplement")
+    errors = {}
+    if not missing or not all(isinstance(m, str) and m.strip() for m in missing):
+        errors["missing"] = ["Liệt kê đầy đủ các thành phần cần bổ sung (một lần)."]
+    if not reason or not reason.strip():
+        errors["reason"] = ["Bắt buộc nêu lý do."]
+    if errors:
+        raise ValidationFailed("Phiếu yêu cầu bổ sung chưa hợp lệ.", errors)
+    if not STATE_RULES["request_supplement"](dossier):
+        raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể yêu cầu bổ sung.")
+    mark_supplement_requested(session, dossier, missing, reason, now, actor_id)
+    session.flush()
+    return dossier
+
+
+def mark_supplement_requested(session: Session, dossier: Dossier, missing: list[str], reason: str, now: datetime,
+                              actor_id: int | None, instance_id: int | None = None) -> None:
+    """Status 5 and the clock stopped; the count feeds the one-request rule; the citizen is told."""
+    stop_clock(session, dossier, 5, now, actor_id, reason, instance_id)
+    dossier.supplement_count += 1
+    record_event(session, action="supplement_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 instance_id=instance_id, detail={"missing": missing, "reason": reason,
+                                                  "count": dossier.supplement_count})
+    queue_for_dossier(session, dossier, "supplement", now, missing=missing, reason=reason)
+
+
+def record_supplement(session: Session, code: str, actor_id: int, now: datetime) -> Dossier:
+    """The citizen supplemented: processing resumes and the due date follows the procedure's clock policy."""
+    dossier = dossier_for_action(session, code, actor_id, "record_supplement")
+    if not STATE_RULES["record_supplement"](dossier):
+        raise Conflict(f"Hồ sơ {code} không ở trạng thái chờ bổ sung.")
+    restart_clock(session, dossier, now, actor_id, dossier.procedure.supplement_policy)
+    session.flush()
+    return dossier
+
+
+def request_withdrawal(session: Session, code: str, actor_id: int, now: datetime, reason: str = "") -> Dossier:
+    """The citizen asks to withdraw: status 7 until the leader stops processing (Mẫu 05)."""
+    dossier = dossier_for_action(session, code, actor_id, "withdraw")
+    if not STATE_RULES["withdraw"](dossier):
+        raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể rút.")
+    before, dossier.status = dossier.status, 7
+    record_event(session, action="withdrawal_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 status_before=before, status_after=7, detail={"reason": reason})
+    session.flush()
+    return dossier
+
+
+def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: datetime) -> Dossier:
+    """Mẫu 05: the deciding unit's leader stops processing (after a withdrawal request or on its own)."""
+    dossier = dossier_for_action(session, code, actor_id, "stop")
+    if not reason or not reason.strip():
+        raise ValidationFailed("Thông báo dừng giải quyết cần lý do.", {"reason": ["Bắt buộc nêu lý do."]})
+    if not STATE_RULES["stop"](dossier):
+        raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể dừng.")
+    stage = _stage(session, dossier)
+    for instance_id in session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.dossier_id == dossier.id, ProcessInstance.status == "running")):
+        run = runtime.open_instance(session, instance_id, now=now, actor_id=actor_id)
+        run.instance.status, run.instance.next_timer_at = "stopped", None
+        for item in session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
+                                                           WorkItem.state == "ready")):
+            item.state = "cancelled"
+    before, dossier.status, dossier.paused_at = dossier.status, 8, None
+    record_event(session, action="dossier_stopped", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 status_before=before, status_after=8, detail={"reason": reason, "stage": stage})
+    session.flush()
+    return dossier
+
+
+def on_time_verdict(dossier: Dossier) -> str | None:
+    """Statistics' verdict once finished: against the due date (never the extended one); more than one
+    supplement request during processing counts as late."""
+    if dossier.finished_at is None or dossier.due_at is None:
+        return None
+    if dossier.supplement_count > 1 or dossier.finished_at > dossier.due_at:
+        return "late"
+    return "on_time"
+
+
+def issue_extension(session: Session, code: str, new_day: date, reason: str, actor_id: int,
+                    now: datetime) -> Dossier:
+    """Mẫu 04 from the dossier page: a leader of the deciding unit apologises and sets a new date."""
+    dossier = dossier_for_action(session, code, actor_id, "extend")
+    if not reason or not reason.strip():
+        raise ValidationFailed("Văn bản xin lỗi cần nêu lý do chậm.", {"reason": ["Bắt buộc nêu lý do."]})
+    if not STATE_RULES["extend"](dossier):
+        raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể gia hạn.")
+    if new_day > effective_due(dossier).astimezone(VN_TZ).date() + MAX_EXTENSION:
+        raise ValidationFailed(f"Ngày hẹn mới quá {MAX_EXTENSION.days} ngày sau hạn hiện tại.", {"new_day": [
+            f"Ngày hẹn mới không được quá {MAX_EXTENSION.days} ngày sau hạn giải quyết hiện tại."]})
+    extend_dossier_due(session, dossier, new_day, reason.strip(), actor_id, now, field="new_day")
+    session.flush()
+    return dossier
+
+
+def extend_dossier_due(session: Session, dossier: Dossier, new_day: date, reason: str, actor_id: int | None,
+                       now: datetime, instance_id: int | None = None, field: str = "new_day") -> None:
+    """The one extension rule (dossier page and BPMN `extend_due`): the new due is the end of `new_day` on
+    the deciding unit's calendar, after the current due; the original due stays for statistics."""
+    new_due = unit_calendar(session, dossier.deciding_unit_id).end_of_day(new_day)
+    current = effective_due(dossier)
+    if current is not None and new_due <= current:
+        raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
+                               {field: ["Ngày hẹn mới phải sau hạn hiện tại."]})
+    dossier.extended_due_at = new_due
+    dossier.extension_count += 1
+    record_event(session, action="due_extended", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                 instance_id=instance_id, status_before=dossier.status, status_after=dossier.status,
+                 detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+                         "extended_due_at": new_due.isoformat(), "reason": reason,
+                         "count": dossier.extension_count})
+    queue_for_dossier(session, dossier, "apology", now, reason=reason, new_due_at=new_due, original_due_at=current)
+
+
+def dossier_actions(session: Session, dossier: Dossier, user_id: int, now: datetime) -> set[str]:
+    """What the user may do on the dossier now: the same role and state rules the actions enforce."""
+    grants = access.grants_of(session, user_id)
+    allowed = {action for action, may in STATE_RULES.items() if may(dossier) and grants.may_take(action, dossier)}
+    if any(may_act for item, may_act in open_work_items(session, dossier.id, user_id, now)
+           if item.bpmn_id in HANDOVER_TASKS):
+        allowed.add("handover")
+    return allowed
+
+
+def open_work_items(session: Session, dossier_id: int, user_id: int, now: datetime) -> list[tuple[WorkItem, bool]]:
+    """The dossier's open steps and whether the user may act on each (by role or a valid delegation)."""
+    grants = access.grants_of(session, user_id)
+    procedure_id = session.scalar(select(Dossier.procedure_id).where(Dossier.id == dossier_id))
+    items = session.scalars(select(WorkItem).where(WorkItem.dossier_id == dossier_id, WorkItem.state == "ready")
+                            .order_by(WorkItem.ready_at, WorkItem.id)).all()
+    return [(item, grants.may_work(item.role_key, item.unit_id, procedure_id, now)
+             and item.assignee_id in (None, user_id)) for item in items]
+
+
+def handover_item(session: Session, dossier_id: int, user_id: int, now: datetime) -> WorkItem | None:
+    """The open handover step ("Trả kết quả cho người nộp") the user may complete, if any."""
+    return next((item for item, may_act in open_work_items(session, dossier_id, user_id, now)
+                 if may_act and item.bpmn_id in HANDOVER_TASKS), None)
+
+
+STATE_RULES = {
+    "request_supplement": lambda d: d.status in OPEN_STATUSES and d.paused_at is None,
+    "record_supplement": lambda d: d.status == 5,
+    "withdraw": lambda d: d.status in OPEN_STATUSES | {5},
+    "extend": lambda d: d.status in OPEN_STATUSES | {5} and d.due_at is not None,
+    "stop": lambda d: d.status in OPEN_STATUSES | {5, 7},
+    "record_fee": lambda d: d.fee_paid_amount is None and d.status not in {3, 8},  # see onestop.fees
+}
+
+
+def dossier_for_action(session: Session, code: str, actor_id: int, action: str) -> Dossier:
+    """The dossier, if the actor's roles in its receiving or deciding unit allow `action`; locked and re-read,
+    so the state checks that follow see any concurrent change and two requests cannot both pass them."""
+    dossier = get_dossier(session, code)
+    access.check_dossier_action(access.grants_of(session, actor_id), action, dossier)
+    return lock_dossier(session, dossier.id)
+
+
+def _stage(session: Session, dossier: Dossier) -> str:
+    """The step the dossier had reached when stopped (for Mẫu 05): its open steps, else the last one done."""
+    names = list(session.scalars(select(WorkItem.name).where(WorkItem.dossier_id == dossier.id,
+                                                             WorkItem.state == "ready").order_by(WorkItem.id)))
+    if not names:
+        last = session.scalar(select(WorkItem.name).where(WorkItem.dossier_id == dossier.id,
+                                                         WorkItem.state == "completed")
+                              .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc()).limit(1))
+        names = [last] if last else []
+    return "; ".join(names)

@@ -1,0 +1,1 @@
+"""The organisation: units, users, roles, calendars, delegations, and the one access policy."""

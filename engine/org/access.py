@@ -1,0 +1,227 @@
+"""The one access policy: a user's grants, loaded once per unit of work, and every "may this user …" answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, false, literal, or_, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from engine.infra.errors import Forbidden
+from engine.models import Delegation, Dossier, Membership, Role, WorkItem
+
+LEADER_ROLES = frozenset({"lanh_dao", "lanh_dao_phong"})  # may reassign work within their unit, stop a dossier
+DESK_ROLE = "mot_cua"  # the one-stop desk: receives dossiers, hands results back
+DESIGNER_ROLE = "thiet_ke"  # builds BPMN versions; holds no lane, so completes no task
+ADMIN_ROLE = "quan_tri"  # approves versions, manages units and users
+NO_DOSSIER_ROLES = frozenset({DESIGNER_ROLE, ADMIN_ROLE})  # their work is the catalogue, not citizens' files
+_CACHE_KEY = "motcua_grants"
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """A delegation the user holds (ủy quyền): act in `role_key` at `unit_id` for the period, perhaps for one
+    procedure only."""
+
+    id: int
+    from_user_id: int
+    role_key: str
+    unit_id: int
+    procedure_id: int | None
+    signature_form: str
+    valid_from: datetime
+    valid_to: datetime
+
+    def covers(self, role_key: str, unit_id: int, procedure_id: int | None, now: datetime) -> bool:
+        return (self.role_key == role_key and self.unit_id == unit_id and self.valid_from <= now < self.valid_to
+                and self.procedure_id in (None, procedure_id))
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one user holds: (role key, unit id) memberships and unrevoked delegations to them."""
+
+    user_id: int
+    roles: frozenset[tuple[str, int]]
+    delegations: tuple[Delegated, ...]
+
+    def holds(self, role_key: str, unit_id: int) -> bool:
+        return (role_key, unit_id) in self.roles
+
+    def units_with(self, roles) -> set[int]:
+        return {unit for key, unit in self.roles if key in roles}
+
+    def dossier_units(self) -> set[int]:
+        """Units where the user works citizens' dossiers: any role but designer and administrator."""
+        return {unit for key, unit in self.roles if key not in NO_DOSSIER_ROLES}
+
+    def leads(self, unit_id: int) -> bool:
+        return any(self.holds(key, unit_id) for key in LEADER_ROLES)
+
+    def delegation_for(self, role_key: str, unit_id: int, procedure_id: int | None,
+                       now: datetime | None) -> Delegated | None:
+        """The valid delegation letting the user act in this role and unit for this procedure, if any."""
+        if now is None:
+            return None
+        return next((d for d in self.delegations if d.covers(role_key, unit_id, procedure_id, now)), None)
+
+    def may_work(self, role_key: str, unit_id: int, procedure_id: int | None, now: datetime | None) -> bool:
+        """Hold the step's role in its unit, or act in it under a valid delegation (given `now`)."""
+        return self.holds(role_key, unit_id) or self.delegation_for(role_key, unit_id, procedure_id, now) is not None
+
+    def roles_at(self, unit_ids) -> set[tuple[str, int]]:
+        """Dossier-working roles held in the given units (designers' and administrators' give no hold)."""
+        return {(key, unit) for key, unit in self.roles if unit in unit_ids and key not in NO_DOSSIER_ROLES}
+
+    def may_take(self, action: str, dossier: Dossier) -> bool:
+        """Role rule of a dossier action on the dossier page (its state rule lives with the action)."""
+        roles = self.roles_at({dossier.receiving_unit_id, dossier.deciding_unit_id})
+        rule = _ACTION_RULES[action]
+        return rule(dossier, roles)
+
+    def work_item_clause(self, now: datetime | None):
+        """SQL condition on WorkItem: the user may work it, by role or (given `now`) under a valid delegation."""
+        clauses = [tuple_(WorkItem.role_key, WorkItem.unit_id).in_(sorted(self.roles))] if self.roles else []
+        for d in self.delegations:
+            if now is None or not d.valid_from <= now < d.valid_to:
+                continue
+            clause = and_(WorkItem.role_key == d.role_key, WorkItem.unit_id == d.unit_id)
+            if d.procedure_id is not None:
+                procedure = (select(Dossier.procedure_id).where(Dossier.id == WorkItem.dossier_id)
+                             .correlate(WorkItem).scalar_subquery())
+                clause = and_(clause, procedure == d.procedure_id)
+            clauses.append(clause)
+        return or_(*clauses) if clauses else false()
+
+
+def grants_of(session: Session, user_id: int) -> Grants:
+    """The user's grants, read in one query and kept for the rest of the unit of work."""
+    cache = session.info.setdefault(_CACHE_KEY, {})
+    grants = cache.get(user_id)
+    if grants is None:
+        grants = cache[user_id] = _load(session, user_id)
+    return grants
+
+
+def forget_grants(session: Session) -> None:
+    """Called by whatever changes memberships or delegations within a unit of work."""
+    session.info.pop(_CACHE_KEY, None)
+
+
+def _load(session: Session, user_id: int) -> Grants:
+    delegations = (select(Delegation.id, Delegation.role_key, Delegation.unit_id, Delegation.from_user_id,
+                          Delegation.procedure_id, Delegation.signature_form, Delegation.valid_from,
+                          Delegation.valid_to)
+                   .where(Delegation.to_user_id == user_id, Delegation.revoked_at.is_(None)))
+    stamp = Delegation.valid_from.type  # the first SELECT of a UNION gives every column its type
+    memberships = (select(literal(0), Role.key, Membership.unit_id, literal(None), literal(None), literal(None),
+                          literal(None, stamp), literal(None, stamp))
+                   .join(Role, Membership.role_id == Role.id).where(Membership.user_id == user_id))
+    roles, delegated = set(), []
+    for row in session.execute(union_all(delegations, memberships)):
+        if row[0]:
+            delegated.append(Delegated(row[0], row[3], row[1], row[2], row[4], row[5], row[6], row[7]))
+        else:
+            roles.add((row[1], row[2]))
+    return Grants(user_id, frozenset(roles), tuple(delegated))
+
+
+def refuse(message: str) -> Forbidden:
+    """The refusal every check raises; the entry point logs it as `access_refused`, naming who tried."""
+    return Forbidden(message)
+
+
+def check(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise refuse(message)
+
+
+def may_view_dossier(session: Session, grants: Grants, dossier: Dossier, now: datetime | None = None) -> bool:
+    """Officials of its receiving or deciding unit, and of any unit one of its steps was worked in by a role
+    they hold there (partner agencies of a liên thông dossier), or under a valid delegation for such a step
+    of this dossier's procedure."""
+    if grants.dossier_units() & {dossier.receiving_unit_id, dossier.deciding_unit_id}:
+        return True
+    steps = session.execute(select(WorkItem.role_key, WorkItem.unit_id).where(WorkItem.dossier_id == dossier.id)
+                            .distinct())
+    return any(grants.may_work(role, unit, dossier.procedure_id, now) for role, unit in steps)
+
+
+def check_view_dossier(session: Session, grants: Grants, dossier: Dossier, now: datetime | None,
+                       what: str = "hồ sơ này") -> None:
+    check(may_view_dossier(session, grants, dossier, now), f"Bạn không có quyền xem {what}.")
+
+
+def check_work(grants: Grants, item: WorkItem, procedure_id: int | None, now: datetime | None) -> Delegated | None:
+    """May the user work this step? None when by their own role, the delegation when acting under one."""
+    if grants.holds(item.role_key, item.unit_id):
+        return None
+    delegation = grants.delegation_for(item.role_key, item.unit_id, procedure_id, now)
+    check(delegation is not None, "Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
+    return delegation
+
+
+def check_open_task(grants: Grants, item: WorkItem, procedure_id: int | None, now: datetime) -> tuple[bool, bool]:
+    """A task page: its workers (role or delegation) and its unit's leaders may open it; (may work, may assign)."""
+    works, leads = grants.may_work(item.role_key, item.unit_id, procedure_id, now), grants.leads(item.unit_id)
+    check(works or leads, "Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
+    return works, leads
+
+
+def check_lead(grants: Grants, unit_id: int) -> None:
+    check(grants.leads(unit_id), "Chỉ lãnh đạo đơn vị xử lý bước này mới giao lại được công việc.")
+
+
+def check_dossier_action(grants: Grants, action: str, dossier: Dossier) -> None:
+    check(grants.may_take(action, dossier), "Bạn không có quyền thực hiện thao tác này với hồ sơ.")
+
+
+def check_unit_records(grants: Grants, unit_id: int, what: str) -> None:
+    """A unit's register, intake slips …: for officials who work dossiers there."""
+    check(unit_id in grants.dossier_units(), f"Bạn không có quyền xem {what} của đơn vị này.")
+
+
+def check_desk(grants: Grants, unit_id: int | None = None) -> None:
+    """Receiving at a unit (or anywhere, without `unit_id`) takes the one-stop desk role there."""
+    if unit_id is None:
+        check(bool(grants.units_with({DESK_ROLE})), "Chỉ công chức Bộ phận Một cửa mới được tiếp nhận hồ sơ.")
+    else:
+        check(grants.holds(DESK_ROLE, unit_id),
+              "Chỉ công chức Bộ phận Một cửa của đơn vị mới được tiếp nhận hồ sơ.")
+
+
+def check_reissue_secret(grants: Grants, dossier: Dossier) -> None:
+    check(grants.holds(DESK_ROLE, dossier.receiving_unit_id),
+          "Chỉ công chức Bộ phận Một cửa của đơn vị tiếp nhận được cấp lại mã tra cứu.")
+
+
+def check_delegate(grants: Grants, actor_id: int, role_key: str, unit_id: int) -> None:
+    """Only the holder of a role (these are the delegator's grants) delegates it, for themselves."""
+    check(grants.holds(role_key, unit_id), "Người ủy quyền không giữ vai trò này tại đơn vị.")
+    check(grants.user_id == actor_id, "Chỉ người giữ vai trò mới ủy quyền được.")
+
+
+def check_revoke(actor_id: int, delegation: Delegation) -> None:
+    check(actor_id == delegation.from_user_id, "Chỉ người ủy quyền mới thu hồi được.")
+
+
+def _any_role(dossier: Dossier, roles: set) -> bool:
+    return bool(roles)
+
+
+def _leader(dossier: Dossier, roles: set) -> bool:
+    return any(key in LEADER_ROLES and unit == dossier.deciding_unit_id for key, unit in roles)
+
+
+def _lanh_dao(dossier: Dossier, roles: set) -> bool:
+    return ("lanh_dao", dossier.deciding_unit_id) in roles
+
+
+def _desk(dossier: Dossier, roles: set) -> bool:
+    return (DESK_ROLE, dossier.receiving_unit_id) in roles
+
+
+_ACTION_RULES = {
+    "request_supplement": _any_role, "record_supplement": _any_role, "withdraw": _any_role,
+    "extend": _leader, "stop": _lanh_dao, "record_fee": _desk,
+}

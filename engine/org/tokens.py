@@ -1,0 +1,58 @@
+"""API bearer tokens: issued against a username and password, only their SHA-256 kept, checked per request."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.org.accounts import authenticate
+from engine.infra.audit import record_event
+from engine.infra.errors import AuthenticationFailed
+from engine.models import ApiToken, User
+
+INVALID = "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi."
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, username: str, password: str, now: datetime, hours: int) -> tuple[str, datetime]:
+    """A new token for the account and its expiry; AuthenticationFailed on wrong credentials."""
+    user = authenticate(session, username, password)
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=hours)
+    record = ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires_at)
+    session.add(record)
+    session.flush()
+    record_event(session, action="api_token_issued", at=now, actor_id=user.id,
+                 detail={"token_id": record.id, "expires_at": expires_at.isoformat()})
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User:
+    """The active account holding this valid token; AuthenticationFailed for anything else."""
+    if not token or len(token) > 200:
+        raise AuthenticationFailed(INVALID)
+    row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                          .where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None:
+        raise AuthenticationFailed(INVALID)
+    record, user = row
+    if record.revoked_at is not None or record.expires_at <= now or not user.is_active:
+        raise AuthenticationFailed(INVALID)
+    return user
+
+
+def revoke_token(session: Session, token: str, now: datetime) -> None:
+    """Withdraw a token before it expires (signing out an integration); unknown tokens are refused."""
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if record is None or record.revoked_at is not None:
+        raise AuthenticationFailed(INVALID)
+    record.revoked_at = now
+    record_event(session, action="api_token_revoked", at=now, actor_id=record.user_id,
+                 detail={"token_id": record.id})
+    session.flush()

@@ -1,0 +1,147 @@
+"""The inbox: a user's open work items by view (mine, unit, due soon, overdue), searched, counted and paged in SQL."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from engine.org import access
+from engine.infra.errors import ValidationFailed
+from engine.models import Dossier, Procedure, Unit, User, WorkItem
+from engine.org.calendar import unit_calendar
+
+VIEWS = ("mine", "unit", "due_soon", "overdue")
+MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where an open work item stands against its step budget, in office time of its unit."""
+
+    remaining: timedelta | None  # negative once late; None when the step has no budget
+    late: bool
+    due_soon: bool  # due within one working day
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[tuple[WorkItem, Timing]]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def list_inbox(session: Session, user_id: int, now: datetime, *, view: str = "mine", query: str = "",
+               procedure_code: str | None = None, page: int = 1, per_page: int = 25) -> InboxPage:
+    """One page of a view, sorted by step due time (none last) then id, with each view's count for tab badges.
+
+    The search and the procedure filter apply to every count as well, so a badge says what its tab would show.
+    """
+    if view not in VIEWS:
+        raise ValidationFailed("Không có danh sách công việc này.", {"view": [f"Chọn một trong: {', '.join(VIEWS)}."]})
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    mine = WorkItem.assignee_id == user_id
+    unit = WorkItem.assignee_id.is_(None)
+    base = [WorkItem.state == "ready", or_(mine, unit), access.grants_of(session, user_id).work_item_clause(now),
+            *_search_clauses(session, query, procedure_code)]
+    late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
+    soon = _due_soon_clause(session, base, now)
+    clauses = {"mine": mine, "unit": unit, "due_soon": soon, "overdue": late}
+    counts = _counts(session, base, clauses)
+    total = counts[view]
+    pages = max(1, math.ceil(total / per_page))
+    page = max(1, min(int(page), pages))
+    statement = (
+        _joined(select(WorkItem)).where(*base, clauses[view])
+        .options(joinedload(WorkItem.dossier).joinedload(Dossier.procedure))
+        .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    items = list(session.scalars(statement).unique())
+    rows = [(item, work_item_timing(session, item, now)) for item in items]
+    return InboxPage(rows, total, page, per_page, pages, counts)
+
+
+def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:
+    if item.due_at is None:
+        return Timing(None, False, False)
+    calendar = unit_calendar(session, item.unit_id)
+    remaining = calendar.remaining(now, item.due_at)
+    late = item.due_at < now
+    return Timing(remaining, late, not late and remaining <= timedelta(hours=calendar.hours_per_day))
+
+
+def _joined(statement):
+    return (statement.join(Dossier, Dossier.id == WorkItem.dossier_id)
+            .join(Procedure, Procedure.id == Dossier.procedure_id))
+
+
+def _counts(session: Session, base: list, clauses: dict) -> dict[str, int]:
+    """All four counts in one query."""
+    columns = [func.coalesce(func.sum(case((clause, 1), else_=0)), 0).label(name) for name, clause in clauses.items()]
+    row = session.execute(_joined(select(*columns).select_from(WorkItem)).where(*base)).one()
+    return {name: int(value) for name, value in zip(clauses, row)}
+
+
+def _due_soon_clause(session: Session, base: list, now: datetime):
+    """Not late and due within one working day of the item's unit: one threshold instant per unit involved."""
+    unit_ids = session.scalars(_joined(select(WorkItem.unit_id).select_from(WorkItem))
+                               .where(*base, WorkItem.due_at >= now).distinct())
+    per_unit = []
+    for unit_id in unit_ids:
+        calendar = unit_calendar(session, unit_id)
+        until = calendar.add_working_hours(now, calendar.hours_per_day)
+        per_unit.append(and_(WorkItem.unit_id == unit_id, WorkItem.due_at <= until))
+    if not per_unit:
+        return false()
+    return and_(WorkItem.due_at.is_not(None), WorkItem.due_at >= now, or_(*per_unit))
+
+
+def _search_clauses(session: Session, query: str, procedure_code: str | None) -> list:
+    clauses = []
+    if procedure_code:
+        clauses.append(Procedure.code == procedure_code)
+    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    if text:
+        lower = _unicode_lower(session)
+        pattern = "%" + _escape_like(text.lower()) + "%"
+        clauses.append(or_(
+            lower(Dossier.code).like(pattern, escape="\\"),
+            lower(Dossier.applicant["name"].as_string()).like(pattern, escape="\\"),
+            lower(Procedure.name).like(pattern, escape="\\"),
+        ))
+    return clauses
+
+
+def _unicode_lower(session: Session):
+    """A lower() that folds Vietnamese capitals (Đ, Ô, Ư…): PostgreSQL's does; SQLite's folds ASCII only,
+    so on SQLite the query's connection gets Python's str.lower as a deterministic SQL function."""
+    bind = session.connection()
+    if bind.dialect.name != "sqlite":
+        return func.lower
+    bind.connection.driver_connection.create_function("motcua_lower", 1, _lower, deterministic=True)
+    return func.motcua_lower
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def names_for_items(session: Session, items: list[WorkItem]) -> dict[int, tuple[str, str | None]]:
+    """Per work item: its unit's code and its assignee's username (None when unclaimed), in two queries."""
+    unit_codes = dict(session.execute(select(Unit.id, Unit.code)
+                                      .where(Unit.id.in_({i.unit_id for i in items}))).all()) if items else {}
+    assignees = {i.assignee_id for i in items if i.assignee_id is not None}
+    usernames = dict(session.execute(select(User.id, User.username)
+                                     .where(User.id.in_(assignees))).all()) if assignees else {}
+    return {i.id: (unit_codes.get(i.unit_id, ""), usernames.get(i.assignee_id)) for i in items}

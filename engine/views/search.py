@@ -1,0 +1,74 @@
+"""Finding a procedure by words without diacritics, and dossiers by code or applicant name among those of the
+units where the official works."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from engine.models import Dossier, Procedure
+from engine.org import access
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # an OFFSET beyond any real history; larger numbers would overflow the database
+FULL_CODE = re.compile(r"[0-9A-Za-z.]+-[0-9]{6}-[0-9]{4,}")  # <unit code>-<YYMMDD>-<NNNN>
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    dossiers: list[Dossier]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def search_dossiers(session: Session, user_id: int, query: str = "", status: int | None = None, page: int = 1,
+                    per_page: int = 25) -> SearchPage:
+    """Newest first; `query` matches part of the code or of the applicant's name (case-insensitive)."""
+    page, per_page = min(max(1, int(page)), MAX_PAGE), min(max(1, int(per_page)), MAX_PER_PAGE)
+    units = access.grants_of(session, user_id).dossier_units()
+    if not units:
+        return SearchPage([], page, per_page, False)
+    statement = (select(Dossier).options(joinedload(Dossier.procedure))
+                 .where(or_(Dossier.receiving_unit_id.in_(units), Dossier.deciding_unit_id.in_(units))))
+    text = (query or "").strip()
+    if FULL_CODE.fullmatch(text):  # a whole dossier code, typed or scanned from a receipt: the unique index
+        statement = statement.where(Dossier.code == text)
+    elif text:
+        pattern = f"%{_escape(text.lower())}%"
+        # SQLite lowers ASCII letters only: names are matched as typed and in lower case.
+        name = Dossier.applicant["name"].as_string()
+        statement = statement.where(or_(func.lower(Dossier.code).like(pattern, escape="\\"),
+                                        func.lower(name).like(pattern, escape="\\"),
+                                        name.like(f"%{_escape(text)}%", escape="\\"),
+                                        Dossier.applicant["id_number"].as_string() == text))
+    if status is not None:
+        statement = statement.where(Dossier.status == status)
+    rows = list(session.scalars(statement.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+                                .limit(per_page + 1).offset((page - 1) * per_page)))
+    return SearchPage(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so 'dinh chinh' matches 'Đính chính'."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def search_procedures(session: Session, query: str, active_only: bool = True) -> list[Procedure]:
+    """Procedures (with an active version, unless `active_only` is off) whose name, code or field holds every
+    word of the query; the catalogue is small, so matching is done here rather than in SQL per backend."""
+    words = fold(query).split()
+    statement = select(Procedure).order_by(Procedure.name)
+    if active_only:
+        statement = statement.where(Procedure.active_version_id.is_not(None))
+    rows = session.scalars(statement)
+    return [p for p in rows if all(w in fold(f"{p.name} {p.code} {p.slug} {p.field}") for w in words)]
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+

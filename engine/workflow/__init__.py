@@ -1,0 +1,1 @@
+"""The workflow core: catalogue, runtime, tasks, timers and messages over SpiffWorkflow."""

@@ -1,0 +1,60 @@
+"""Form data checks against a task's JSON Schema, reported field by field."""
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator
+
+from engine.infra.errors import ValidationFailed
+
+
+def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dict[str, list[str]]:
+    """Map each failing field path to Vietnamese messages; unknown keys are reported by name."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        return {prefix or "_": ["Dữ liệu phải là một đối tượng (object)."]}
+    for error in validator.iter_errors(data):
+        if error.validator == "additionalProperties":
+            allowed = set(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - allowed):
+                errors.setdefault(_path(prefix, [*error.absolute_path, key]), []).append("Trường không được phép.")
+            continue
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            errors.setdefault(_path(prefix, [*error.absolute_path, missing]), []).append("Bắt buộc nhập.")
+            continue
+        errors.setdefault(_path(prefix, list(error.absolute_path)), []).append(_message(error))
+    return errors
+
+
+def validate_form(schema: dict | None, data: dict) -> dict:
+    """Check task form data; unknown keys are refused even when the schema does not say so."""
+    if schema is None:
+        schema = {"type": "object", "properties": {}}
+    if "additionalProperties" not in schema:
+        schema = {**schema, "additionalProperties": False}
+    errors = field_errors(Draft202012Validator(schema), data)
+    if errors:
+        raise ValidationFailed("Dữ liệu biểu mẫu chưa hợp lệ.", errors)
+    return data
+
+
+def _path(prefix: str, parts: list) -> str:
+    return ".".join(str(p) for p in ([prefix] if prefix else []) + parts) or "_"
+
+
+def _message(error) -> str:
+    kind = error.validator
+    if kind == "type":
+        return f"Sai kiểu dữ liệu: cần {error.validator_value}."
+    if kind == "enum":
+        return "Giá trị không nằm trong danh sách cho phép."
+    if kind == "minLength":
+        return "Bắt buộc nhập." if error.validator_value == 1 else f"Tối thiểu {error.validator_value} ký tự."
+    if kind == "maxLength":
+        return f"Tối đa {error.validator_value} ký tự."
+    if kind == "pattern":
+        return "Không đúng định dạng."
+    if kind in {"minimum", "maximum"}:
+        return f"Giá trị phải {'≥' if kind == 'minimum' else '≤'} {error.validator_value}."
+    if kind == "const":
+        return "Giá trị không hợp lệ."
+    return error.message

@@ -1,0 +1,188 @@
+"""People's work on a step: claiming, reassigning, and completing a user task with its form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine import spiff
+from engine.infra.audit import record_event
+from engine.infra.clock import VN_TZ
+from engine.infra.errors import Conflict, NotFound, ValidationFailed
+from engine.models import Dossier, ProcessInstance, User, WorkItem
+from engine.org import access
+from engine.org.accounts import role_holders
+from engine.workflow import runtime
+from engine.workflow.catalog import version_bundle
+from engine.workflow.forms import validate_form
+
+
+@dataclass(frozen=True)
+class Completion:
+    work_item_id: int
+    dossier_code: str
+    status_before: int
+    status_after: int
+    verdict: str | None
+
+
+def get_work_item(session: Session, item_id: int, user_id: int, now: datetime | None = None) -> WorkItem:
+    """A work item the user may see: they hold its role in its unit, or act in it under a valid delegation."""
+    return _authorized_item(session, item_id, user_id, now)[0]
+
+
+def _authorized_item(session: Session, item_id: int, user_id: int,
+                     now: datetime | None) -> tuple[WorkItem, access.Delegated | None]:
+    """The item and the delegation the user acts under (None: they hold its role themselves)."""
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(f"Không có công việc #{item_id}.")
+    grants = access.grants_of(session, user_id)
+    procedure_id = None
+    if not grants.holds(item.role_key, item.unit_id):  # a delegation may be limited to one procedure
+        procedure_id = session.scalar(select(Dossier.procedure_id).where(Dossier.id == item.dossier_id))
+    return item, access.check_work(grants, item, procedure_id, now)
+
+
+def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | None]:
+    """The JSON Schema and UI schema of a work item's form, from its instance's process version."""
+    version_id = session.scalar(select(ProcessInstance.process_version_id)
+                                .where(ProcessInstance.id == item.instance_id))
+    bundle = version_bundle(session, version_id)
+    if not item.form:
+        return None, None
+    spec = bundle.parsed.user_tasks.get(item.bpmn_id)
+    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+    return bundle.forms.get(item.form), bundle.forms.get(ui_name) if ui_name else None
+
+
+def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
+    """Take an open item; the claim is one conditional UPDATE, so of two officials claiming at once one wins."""
+    item = _open_item(session, item_id, user_id, now)
+    if item.assignee_id == user_id:
+        return item
+    claimed = session.execute(
+        update(WorkItem).where(WorkItem.id == item.id, WorkItem.state == "ready", WorkItem.assignee_id.is_(None))
+        .values(assignee_id=user_id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    session.refresh(item)
+    if not claimed:
+        if item.state != "ready":
+            raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
+        raise Conflict(f"Công việc đã được {_name(session, item.assignee_id)} nhận xử lý.")
+    record_event(session, action="task_claimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id)
+    session.flush()
+    return item
+
+
+def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
+    item = _open_item(session, item_id, user_id, now)
+    if item.assignee_id != user_id:
+        raise Conflict("Chỉ người đang nhận công việc mới trả lại được.")
+    item.assignee_id, item.claimed_at = None, None
+    record_event(session, action="task_unclaimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id)
+    session.flush()
+    return item
+
+
+def assign_task(session: Session, item_id: int, assignee_id: int | None, actor_id: int, now: datetime) -> WorkItem:
+    """A leader of the item's unit hands an open item to an official holding its role there, or back to the pool."""
+    item = _led_item(session, item_id, actor_id)
+    if item.state != "ready":
+        raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
+    if assignee_id is not None and assignee_id not in {u.id for u in _role_holders(session, item)}:
+        raise ValidationFailed("Không giao được công việc.", {
+            "assignee_id": ["Người được giao phải giữ vai trò của bước này tại đơn vị."]})
+    previous = item.assignee_id
+    if previous == assignee_id:
+        return item
+    item.assignee_id, item.claimed_at = assignee_id, now if assignee_id is not None else None
+    record_event(session, action="task_reassigned", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id,
+                 detail={"from": previous, "to": assignee_id, "from_name": _name_or_none(session, previous),
+                         "to_name": _name_or_none(session, assignee_id)})
+    session.flush()
+    return item
+
+
+def assignable_users(session: Session, item_id: int, actor_id: int) -> list[User]:
+    """Who a leader of the item's unit may hand it to: active holders of its role there, by name."""
+    return _role_holders(session, _led_item(session, item_id, actor_id))
+
+
+def may_assign(session: Session, item: WorkItem, user_id: int) -> bool:
+    return access.grants_of(session, user_id).leads(item.unit_id)
+
+
+def _led_item(session: Session, item_id: int, actor_id: int) -> WorkItem:
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(f"Không có công việc #{item_id}.")
+    access.check_lead(access.grants_of(session, actor_id), item.unit_id)
+    return item
+
+
+def _role_holders(session: Session, item: WorkItem) -> list[User]:
+    return role_holders(session, item.role_key, item.unit_id)
+
+
+def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
+    """Validate the form, complete the user task in its instance and save everything in one flush."""
+    item, delegation = _authorized_item(session, item_id, actor_id, now)
+    with session.no_autoflush:
+        return _complete(session, item, delegation, data, actor_id, now)
+
+
+def _complete(session: Session, item: WorkItem, delegation: access.Delegated | None, data: dict, actor_id: int,
+              now: datetime) -> Completion:
+    run = runtime.open_instance(session, item.instance_id, now=now, actor_id=actor_id)
+    if item.state != "ready" or not spiff.task_is_ready(run.workflow, item.task_id):
+        who = _name(session, item.completed_by_id) if item.completed_by_id else "người khác"
+        raise Conflict(f"Công việc '{item.name}' đã được {who} hoàn thành hoặc không còn chờ xử lý.")
+    if item.assignee_id not in (None, actor_id):
+        raise Conflict(f"Công việc đang được {_name(session, item.assignee_id)} xử lý.")
+    data = validate_form(run.bundle.forms.get(item.form) if item.form else None, data)
+    status_before = run.dossier.status
+    runtime.run_step(run, spiff.complete_user_task, item.task_id, data)
+    item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
+    item.verdict = verdict(item.due_at, now)
+    if delegation is not None:
+        item.on_behalf_of_id, item.signature_form = delegation.from_user_id, delegation.signature_form
+    if item.assignee_id is None:
+        item.assignee_id, item.claimed_at = actor_id, now
+    runtime.project(run, completing=item)
+    record_event(session, action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
+                 instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
+                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict, "data": data})
+    runtime.save(run)
+    return Completion(item.id, run.dossier.code, status_before, run.dossier.status, item.verdict)
+
+
+def verdict(due_at: datetime | None, done_at: datetime) -> str | None:
+    """Phiếu kiểm soát verdict: early (before the due day), on time (by the due instant), late."""
+    if due_at is None:
+        return None
+    if done_at > due_at:
+        return "late"
+    if done_at.astimezone(VN_TZ).date() < due_at.astimezone(VN_TZ).date():
+        return "early"
+    return "on_time"
+
+
+def _open_item(session: Session, item_id: int, user_id: int, now: datetime | None = None) -> WorkItem:
+    item = get_work_item(session, item_id, user_id, now)
+    if item.state != "ready":
+        raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
+    return item
+
+
+def _name_or_none(session: Session, user_id: int | None) -> str | None:
+    return _name(session, user_id) if user_id else None
+
+
+def _name(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return user.full_name if user else "người khác"

@@ -1,0 +1,94 @@
+"""The Flask application factory: settings, secret key, cookies, CSRF, database session and blueprints."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.engine import Engine
+
+from engine import from_environ, make_engine, make_sessionmaker, Settings
+
+SECRET_FILE = "secret_key"
+# No inline scripts or styles anywhere, so the policy can stay this strict.
+CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+csrf = CSRFProtect()
+SCAN_SLOTS = {"reception.intake_form": 12, "inbox.task": 1}  # pages that take scans, and how many at once
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+    """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
+    from . import guards
+    from . import api, auth, catalogue, db, display, dossiers, errors, i18n, inbox, limits, navigation, public, reception, reports
+
+    settings = settings or from_environ(os.environ)
+    instance = Path(settings.instance_path).resolve()
+    app = Flask(__name__, instance_path=str(instance))
+    app.config.update(
+        SECRET_KEY=settings.secret_key or instance_secret_key(instance),
+        SESSION_COOKIE_NAME="motcua_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        WTF_CSRF_ENABLED=True,
+        MAX_CONTENT_LENGTH=settings.max_bpmn_bytes + 1_000_000,  # room for a BPMN upload plus its form
+        MOTCUA_SETTINGS=settings,
+    )
+    app.extensions["motcua"] = make_sessionmaker(engine or make_engine(settings.effective_database_url))
+    guards.init_app(app, settings.proxy_hops)  # the bounded <int:> converter must exist before any route
+    csrf.init_app(app)  # before the blueprints, so a forged POST is refused before any view code runs
+    db.init_app(app)
+    errors.init_app(app)
+    display.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    limits.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, reception.bp, dossiers.bp, reports.bp, catalogue.bp, public.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
+    app.register_blueprint(api.bp)
+    app.url_value_preprocessor(_allow_scans)
+    app.after_request(_security_headers)
+    return app
+
+
+def _allow_scans(endpoint, _values) -> None:
+    """Pages that upload scans may exceed the app-wide request limit, which is sized for a BPMN file.
+
+    A URL value preprocessor runs before every before_request handler, so before CSRF reads the form."""
+    slots = SCAN_SLOTS.get(endpoint or "")
+    if slots and request.method == "POST":
+        settings = current_app.config["MOTCUA_SETTINGS"]
+        request.max_content_length = settings.attachment_max_bytes * slots + 1_000_000
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The instance's random secret key, created once (mode 0600); safe when two processes start together."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / SECRET_FILE
+    if not path.exists():
+        draft = instance / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic: a complete key appears, or the other process's key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"  # pages show personal data and dossiers
+    return response
