@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,21 @@ def test_every_module_says_what_it_is_for():
     missing = [str(p.relative_to(ROOT)) for p in (ROOT / "engine").rglob("*.py")
                if ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) is None]
     assert missing == []
+
+
+def test_motcua_worker_runs_without_loading_flask(tmp_path):
+    env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
+           "MOTCUA_INSTANCE_PATH": str(tmp_path)}
+    script = ("import sys; from webapp.cli import main; "
+              "codes = (main(['db', 'upgrade']), main(['worker', '--once'])); "
+              "print(codes, sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'werkzeug', 'flask_wtf'}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "(0, 0) []"
+
+
+def test_engine_modules_stay_small():
+    large = {str(p.relative_to(ROOT)): n for p in (ROOT / "engine").rglob("*.py")
+             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
+    assert large == {}
