@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BUNDLE := webapp/static/build/.built
 
 .PHONY: run test bench clean
 
@@ -12,13 +14,22 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Front-end libraries (bpmn-js …) come from npm through package-lock.json and are bundled here, never committed.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(BUNDLE): $(NODE_STAMP) $(wildcard webapp/frontend/*)
+	npm run --silent build
+	touch $(BUNDLE)
+
+run: $(STAMP) $(BUNDLE)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua load-procedures
 	$(BIN)/motcua demo
 	$(BIN)/motcua run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(BUNDLE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -27,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/web_queries.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/build
