@@ -60,6 +60,7 @@ class WorkItem(Base):
     on_behalf_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))  # completed under delegation
     signature_form: Mapped[Optional[str]] = mapped_column(String(5))  # TUQ. / KT. / TL. / Q. when delegated
     verdict: Mapped[Optional[str]] = mapped_column(String(10))  # early / on_time / late
+    data: Mapped[Optional[dict]] = mapped_column(JSON)  # the step's validated form data, once completed
 
     dossier: Mapped[Dossier] = relationship()
 

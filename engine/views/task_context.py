@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.infra.errors import NotFound
 from engine.org import access
 from engine.onestop.delegations import SIGNATURE_FORMS
-from engine.models import Dossier, Event, Role, Unit, User, WorkItem
+from engine.models import Dossier, Role, Unit, User, WorkItem
 from engine.workflow.tasks import task_form
 
 
@@ -90,15 +90,12 @@ def step_records(session: Session, items: list[WorkItem]) -> list[StepRecord]:
     """Completed items with who did them and what they submitted, labelled by their forms' field titles."""
     if not items:
         return []
-    events = session.scalars(select(Event).where(Event.action == "task_completed",
-                                                 Event.work_item_id.in_([i.id for i in items])))
-    data = {e.work_item_id: (e.detail or {}).get("data") or {} for e in events}
     names = _names(session, {i.completed_by_id for i in items} | {i.on_behalf_of_id for i in items})
     records = []
     for item in items:
         records.append(StepRecord(item.id, item.name, item.completed_at, names.get(item.completed_by_id, "—"),
                                   item.signature_form, names.get(item.on_behalf_of_id),
-                                  item.verdict, _notes(session, item, data.get(item.id, {}))))
+                                  item.verdict, _notes(session, item, item.data or {})))
     return records
 
 

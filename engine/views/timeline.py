@@ -60,20 +60,12 @@ def dossier_timeline(session: Session, dossier_id: int) -> list[TimelineStep]:
         .where(WorkItem.dossier_id == dossier_id)
         .order_by(WorkItem.ready_at, WorkItem.id)
     ).all()
-    notes = _step_notes(session, dossier_id)
     return [TimelineStep(
         work_item_id=item.id, bpmn_id=item.bpmn_id, name=item.name, unit_name=unit_name, role_key=item.role_key,
         state=item.state, ready_at=item.ready_at, due_at=item.due_at, completed_at=item.completed_at,
         completed_by=by, on_behalf_of=behalf, signature_form=item.signature_form, verdict=item.verdict,
-        notes=notes.get(item.id, {}),
+        notes=dict(item.data or {}),
     ) for item, unit_name, by, behalf in rows]
-
-
-def _step_notes(session: Session, dossier_id: int) -> dict[int, dict]:
-    """The form data each completion recorded (older events carry none)."""
-    rows = session.execute(select(Event.work_item_id, Event.detail).where(
-        Event.dossier_id == dossier_id, Event.action == "task_completed", Event.work_item_id.is_not(None)))
-    return {item_id: dict((detail or {}).get("data") or {}) for item_id, detail in rows}
 
 
 @dataclass(frozen=True)

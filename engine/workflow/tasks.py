@@ -149,6 +149,7 @@ def _complete(session: Session, item: WorkItem, delegation: access.Delegated | N
     runtime.run_step(run, spiff.complete_user_task, item.task_id, data)
     item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
     item.verdict = verdict(item.due_at, now)
+    item.data = data
     if delegation is not None:
         item.on_behalf_of_id, item.signature_form = delegation.from_user_id, delegation.signature_form
     if item.assignee_id is None:
@@ -156,7 +157,7 @@ def _complete(session: Session, item: WorkItem, delegation: access.Delegated | N
     runtime.project(run, completing=item)
     record_event(session, action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
                  instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
-                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict, "data": data})
+                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict})
     runtime.save(run)
     return Completion(item.id, run.dossier.code, status_before, run.dossier.status, item.verdict)
 

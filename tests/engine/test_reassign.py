@@ -75,13 +75,3 @@ def test_assignee_must_hold_the_steps_role_in_its_unit(factory, org, now, apprai
     with unit_of_work(factory) as s:
         assert s.get(WorkItem, appraisal["item_id"]).assignee_id == org["chuyenvien.vpdk"]
         assert s.scalar(select(Event.id).where(Event.action == "task_reassigned")) is None
-
-
-def test_completed_event_keeps_the_submitted_data(factory, org, now, appraisal):
-    data = {"noi_dung_sai_sot": "Sai năm sinh", "nguyen_nhan": "Lỗi nhập liệu", "de_xuat": "dinh_chinh"}
-    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", data, now)
-    with unit_of_work(factory) as s:
-        event = s.scalar(select(Event).where(Event.action == "task_completed",
-                                             Event.work_item_id == appraisal["item_id"]))
-        assert event.detail["data"] == data
-        assert event.detail["task"] == "ut_tham_dinh" and "verdict" in event.detail

@@ -97,10 +97,12 @@ def test_control_sheet_lists_every_step_with_its_verdict(client, factory, org, n
     code = received(factory, org, now)
     login(client, "motcua.tinh")
     [(item_id, _, _)] = inbox_items(factory, org["motcua.tinh"])
-    assert post_form(client, f"/tasks/{item_id}", {"da_kiem_tra_thanh_phan": "true"}).status_code == 302
+    assert post_form(client, f"/tasks/{item_id}", {"da_kiem_tra_thanh_phan": "true",
+                                                   "ghi_chu_tiep_nhan": "Đã đối chiếu bản chính"}).status_code == 302
     printed = client.get(f"/dossiers/{code}/mau-06").get_data(as_text=True)
     for text in ("Mẫu số 06", "Phiếu kiểm soát quá trình giải quyết hồ sơ", "Hoàng Văn Dũng",
-                 "Tiếp nhận, kiểm tra và chuyển hồ sơ", "Thẩm định", "Trước hạn", "Đang xử lý"):
+                 "Tiếp nhận, kiểm tra và chuyển hồ sơ", "Thẩm định", "Trước hạn", "Đang xử lý",
+                 "Đã đối chiếu bản chính"):  # the step's notes, kept on its work item
         assert text in printed, text
 
 
