@@ -1,5 +1,5 @@
-"""The worker sweep loop (liên thông messages, timers, then notifications), run by `motcua worker` or in a
-thread of `motcua run`."""
+"""The worker loop: the sweeps of liên thông messages, timers, then notifications, run by `motcua worker` or in
+a thread of `motcua run`."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.infra import clock
 from engine.infra.settings import Settings
-from engine.onestop import notices as notifications
+from engine.infra.mail import email_sender_from, sms_adapter_from
+from engine.onestop.notices import send_pending_notifications
 from engine.workflow.messages import deliver_pending_messages
 from engine.workflow.timers import fire_due_timers
 
@@ -23,9 +24,9 @@ Notify = Callable[[sessionmaker[Session], datetime], int]
 
 def notifier(settings: Settings) -> Notify:
     """The notification sweep with its e-mail and SMS senders built once from settings."""
-    return functools.partial(notifications.send_pending_notifications,
-                             email_sender=notifications.email_sender_from(settings),
-                             sms_adapter=notifications.sms_adapter_from(settings),
+    return functools.partial(send_pending_notifications,
+                             email_sender=email_sender_from(settings),
+                             sms_adapter=sms_adapter_from(settings),
                              max_attempts=settings.notification_max_attempts)
 
 

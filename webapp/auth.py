@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine import authenticate, AuthenticationFailed, get_user, NotFound
+from engine import ADMIN_ROLE, authenticate, AuthenticationFailed, DESIGNER_ROLE, get_user, NotFound, role_keys_of
 
 from .db import db_session
 from .limits import password_guessing
@@ -46,10 +46,10 @@ def login_required(view):
 @bp.route("/login", methods=["GET", "POST"])
 @password_guessing
 def login():
-    target = safe_next(request.args.get("next"))
+    wanted = request.args.get("next")
     if request.method != "POST":  # GET or HEAD
         if g.user is not None:
-            return redirect(target)
+            return redirect(safe_next(wanted, landing(g.user.id)))
         return render_template("login.html", username="", error=None)
     username = request.form.get("username", "").strip()
     try:
@@ -60,7 +60,7 @@ def login():
     session["user_id"] = user.id
     session.permanent = True
     flash(_("Xin chào %(name)s.", name=user.full_name), "success")
-    return redirect(target)
+    return redirect(safe_next(wanted, landing(user.id)))
 
 
 @bp.post("/logout")
@@ -70,10 +70,19 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else (other hosts, schemes, `//host`) goes to the inbox."""
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Only a path on this site; anything else (other hosts, schemes, `//host`) goes to `default`, the inbox."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
+    return default or url_for("inbox.index")
+
+
+def landing(user_id: int) -> str:
+    """Where an official starts: the inbox; designers and administrators, whose work is the catalogue, start on
+    the versions of the procedures' internal processes."""
+    roles = role_keys_of(db_session(), user_id)
+    if roles and roles <= {DESIGNER_ROLE, ADMIN_ROLE}:
+        return url_for("versions.index")
     return url_for("inbox.index")

@@ -27,6 +27,7 @@ MENU = (
     NavItem("reports.register", lazy_pgettext("menu", "Sổ theo dõi"), None),
     NavItem("catalogue.index", lazy_pgettext("menu", "Thủ tục"),
             frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
+    NavItem("versions.index", lazy_pgettext("menu", "Quy trình nội bộ"), frozenset({DESIGNER_ROLE, ADMIN_ROLE})),
 )
 
 

@@ -20,9 +20,9 @@ class Notification(Base):
     recipient: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending / sent / failed
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending / sending / sent / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
-    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # back-off after a failure
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # back-off; while sending, the lease
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -6,7 +6,7 @@ from datetime import date
 from engine.infra.errors import ValidationFailed
 from engine.onestop.legal_clock import restart_clock, stop_clock
 from engine.onestop.lifecycle import extend_dossier_due, mark_supplement_requested
-from engine.onestop.outbox import queue_for_dossier
+from engine.onestop.notices import queue_for_dossier
 
 
 def extend_due(run, props: dict, data: dict) -> None:

@@ -13,7 +13,7 @@ from engine.infra.clock import VN_TZ
 from engine.onestop.dossiers import get_dossier, lock_dossier
 from engine.infra.errors import Conflict, ValidationFailed
 from engine.models import Dossier, ProcessInstance, WorkItem
-from engine.onestop.outbox import queue_for_dossier
+from engine.onestop.notices import queue_for_dossier
 from engine.onestop.statuses import effective_due
 from engine.onestop.legal_clock import restart_clock, stop_clock
 from engine.org.calendar import unit_calendar

@@ -1,78 +1,37 @@
-"""The notification outbox: queue e-mail/SMS to the applicant with the change, send them in a worker sweep."""
+"""Citizen notices: render them, queue one per channel with the change that causes them, send them in a sweep.
+
+Sending is at least once: a notice is marked `sending` and committed before the e-mail or SMS leaves, then
+marked `sent` in a second transaction, so no row lock is held while a gateway is slow. A worker that dies
+between the two leaves the row `sending`; once its lease runs out (`SENDING_LEASE`) another sweep claims it
+again, counts the interrupted attempt and sends it again. A notice may so reach the citizen twice, but is
+never lost: it ends `sent`, or `failed` after `max_attempts` where administrators see it.
+"""
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
-from engine.infra.db import is_postgresql, unit_of_work
+from engine.infra.mail import EmailSender, SmsAdapter
+from engine.infra.sweep import Job, sweep
 from engine.models import Dossier, Notification
-from engine.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SMS_MAX_CHARS = 320
+# a claim lapses after this long: it must outlast one sweep call (at most `limit` sends, each bounded by the
+# gateway's timeout), or a slow sweep's rows would be claimed and sent again by another worker
+SENDING_LEASE = timedelta(hours=1)
 
 
-class SmsAdapter(Protocol):
-    """A gateway that delivers one text message; raises on failure."""
-
-    def send(self, phone: str, text: str) -> None: ...
-
-
-class LogSmsAdapter:
-    """Writes each SMS to the log instead of sending it; for development and demonstrations."""
-
-    def send(self, phone: str, text: str) -> None:
-        log.info("SMS to %s: %s", phone, text)
-
-
-def sms_adapter_from(settings: Settings) -> SmsAdapter | None:
-    """The SMS adapter named by settings.sms_adapter; None when empty (SMS then stays pending)."""
-    if not settings.sms_adapter:
-        return None
-    if settings.sms_adapter == "log":
-        return LogSmsAdapter()
-    raise ValueError(f"unknown SMS adapter {settings.sms_adapter!r}; known: log")
-
-
-class EmailSender:
-    """Sends plain-text UTF-8 e-mail through one SMTP server, one connection per message."""
-
-    def __init__(self, host: str, port: int, sender: str, *, starttls: bool = False, user: str = "",
-                 password: str = "", timeout: float = 10.0):
-        self.host, self.port, self.sender, self.starttls = host, port, sender, starttls
-        self.user, self._password, self.timeout = user, password, timeout
-
-    def send(self, to: str, subject: str, body: str, *, date: datetime) -> None:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.sender, to, subject
-        message["Date"] = format_datetime(date)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2].strip("> ") or None)
-        message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.user:
-                smtp.login(self.user, self._password)
-            smtp.send_message(message)
-
-
-def email_sender_from(settings: Settings) -> EmailSender | None:
-    """The SMTP sender of settings; None when smtp_host is empty (e-mail then stays pending)."""
-    if not settings.smtp_host:
-        return None
-    return EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
-                       starttls=settings.smtp_starttls, user=settings.smtp_user, password=settings.smtp_password)
+def queue_for_dossier(session: Session, dossier: Dossier, kind: str, now: datetime, **values) -> None:
+    """Render the notice `kind` for a dossier event and queue it to the applicant."""
+    subject, body = render(kind, dossier, **values)
+    queue_notification(session, dossier=dossier, kind=kind, subject=subject, body=body, now=now)
 
 
 def queue_notification(session: Session, *, dossier: Dossier, kind: str, subject: str, body: str,
@@ -172,61 +131,64 @@ def _clip(text: str, limit: int) -> str:
 
 def send_pending_notifications(factory: sessionmaker[Session], now: datetime, email_sender: EmailSender | None,
                                sms_adapter: SmsAdapter | None, max_attempts: int, limit: int = 100) -> int:
-    """Send pending notifications oldest first, one transaction each; returns how many were sent.
+    """Send due notifications oldest first, each claimed, sent and marked in turn; returns how many were sent.
 
-    A channel without a sender is left pending; a failed send is counted and retried on a later sweep
-    until `max_attempts`, and never stops the others. Locked rows (another worker) are skipped.
+    A channel without a sender is left pending; a failed send is counted and retried with back-off on a later
+    sweep until `max_attempts`, and never stops the others. Rows another worker is claiming are skipped.
     """
     senders = {"email": email_sender, "sms": sms_adapter}
     channels = [channel for channel, sender in senders.items() if sender is not None]
-    sent, tried = 0, set()
-    while channels and len(tried) < limit:
-        with unit_of_work(factory) as session:
-            notification = _claim_pending(session, channels, tried, now)
-            if notification is None:
-                break
-            tried.add(notification.id)
-            try:
-                _deliver(notification, senders, now)
-            except Exception as exc:  # any gateway error: count it and go on with the next notification
-                _record_failure(session, notification, exc, now, max_attempts)
-                continue
-            notification.state, notification.sent_at = "sent", now
-            record_event(session, action="notification_sent", at=now, dossier_id=notification.dossier_id,
-                         detail=_detail(notification))
-            sent += 1
-    return sent
-
-
-def _claim_pending(session: Session, channels: list[str], skip: set[int], now: datetime) -> Notification | None:
-    statement = (
-        select(Notification)
-        .where(Notification.state == "pending", Notification.channel.in_(channels))
+    if not channels:
+        return 0
+    due = (
+        select(Notification.id)
+        .where(Notification.state.in_(("pending", "sending")), Notification.channel.in_(channels))
         .where((Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now))
         .order_by(Notification.created_at, Notification.id)
-        .limit(1)
     )
-    if skip:
-        statement = statement.where(Notification.id.not_in(skip))
-    if is_postgresql(session):
-        statement = statement.with_for_update(skip_locked=True)
-    return session.scalar(statement)
+    job = Job("notification", due, Notification.id,
+              work=lambda session, row_id: _claim(session, row_id, now, max_attempts),
+              fail=lambda session, row_id, exc: _record_failure(
+                  session, session.get(Notification, row_id), f"{type(exc).__name__}: {exc}", now, max_attempts),
+              failures=(Exception,),  # any gateway error is counted and the sweep goes on
+              deliver=lambda notice: _send(notice, email_sender, sms_adapter, now),
+              finish=lambda session, row_id: _mark_sent(session, row_id, now))
+    return sweep(factory, job, limit)
 
 
-def _deliver(notification: Notification, senders: dict, now: datetime) -> None:
-    if notification.channel == "email":
-        senders["email"].send(notification.recipient, notification.subject, notification.body, date=now)
+def _claim(session: Session, notification_id: int, now: datetime, max_attempts: int) -> tuple | None:
+    """Mark a due notice `sending` under a lease; returns what the send needs, None when it is not to be sent."""
+    notification = session.get(Notification, notification_id)
+    if notification.state == "sending":  # its lease ran out: the worker stopped before recording the outcome
+        log.warning("notification %s was left sending; the attempt counts as failed", notification_id)
+        _record_failure(session, notification, "interrupted while sending", now, max_attempts)
+        if notification.state == "failed":
+            return None
+    notification.state, notification.next_attempt_at = "sending", now + SENDING_LEASE
+    return notification.channel, notification.recipient, notification.subject, notification.body
+
+
+def _send(notice: tuple, email_sender: EmailSender | None, sms_adapter: SmsAdapter | None, now: datetime) -> None:
+    channel, recipient, subject, body = notice
+    if channel == "email":
+        email_sender.send(recipient, subject, body, date=now)
     else:
-        senders["sms"].send(notification.recipient, notification.body)
+        sms_adapter.send(recipient, body)
 
 
-def _record_failure(session: Session, notification: Notification, exc: Exception, now: datetime,
+def _mark_sent(session: Session, notification_id: int, now: datetime) -> None:
+    notification = session.get(Notification, notification_id)
+    notification.state, notification.sent_at = "sent", now
+    record_event(session, action="notification_sent", at=now, dossier_id=notification.dossier_id,
+                 detail=_detail(notification))
+
+
+def _record_failure(session: Session, notification: Notification, error: str, now: datetime,
                     max_attempts: int) -> None:
     notification.attempts += 1
-    notification.last_error = _clip(f"{type(exc).__name__}: {exc}", 1000)
-    log.warning("%s notification %s failed (attempt %d of %d): %s", notification.channel, notification.id,
-                notification.attempts, max_attempts, notification.last_error)
+    notification.last_error = _clip(error, 1000)
     # back off 1, 2, 4, 8… minutes so a short gateway outage does not use up every attempt
+    notification.state = "pending"
     notification.next_attempt_at = now + timedelta(minutes=2 ** (notification.attempts - 1))
     if notification.attempts >= max_attempts:
         notification.state = "failed"

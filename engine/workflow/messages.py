@@ -2,7 +2,6 @@
 the partner agency's process; failures are retried with back-off, then left for an administrator."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,33 +12,28 @@ from engine.workflow import runtime
 from engine import spiff
 from engine.infra.audit import record_event
 from engine.workflow.catalog import version_bundle
-from engine.infra.db import is_postgresql, unit_of_work
-from engine.infra.errors import Conflict, MotcuaError, NotFound
+from engine.infra.errors import Conflict, NotFound
+from engine.infra.sweep import Job, sweep
 from engine.models import Dossier, Message, Procedure, ProcessInstance
-
-log = logging.getLogger(__name__)
 
 
 def deliver_pending_messages(factory: sessionmaker[Session], now: datetime, limit: int = 200,
                              max_attempts: int = 5) -> int:
     """One transaction per message: the receiver's new state and the message's 'delivered' mark are
     committed together, so a crash in between delivers it again later and never twice."""
-    delivered, handled = 0, set()
-    while len(handled) < limit:
-        message_id = None
-        try:
-            with unit_of_work(factory) as session:
-                message = _claim(session, now, handled)
-                if message is None:
-                    break
-                message_id = message.id
-                handled.add(message_id)
-                deliver_message(session, message, now)
-                delivered += 1
-        except MotcuaError as exc:
-            log.warning("message %s not delivered: %s", message_id, exc.message)
-            _record_failure(factory, message_id, exc.message, now, max_attempts)
-    return delivered
+    due = (
+        select(Message.id).where(Message.state == "pending")
+        .where((Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now))
+        .order_by(Message.id)
+    )
+
+    def deliver(session: Session, message_id: int) -> None:
+        deliver_message(session, session.get(Message, message_id), now)
+
+    def fail(session: Session, message_id: int, exc: Exception) -> None:
+        _record_failure(session, message_id, exc.message, now, max_attempts)
+
+    return sweep(factory, Job("message", due, Message.id, deliver, fail), limit)
 
 
 def deliver_message(session: Session, message: Message, now: datetime) -> ProcessInstance:
@@ -79,19 +73,6 @@ def retry_message(session: Session, message_id: int, actor_id: int, now: datetim
     return message
 
 
-def _claim(session: Session, now: datetime, skip: set[int]) -> Message | None:
-    statement = (
-        select(Message).where(Message.state == "pending")
-        .where((Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now))
-        .order_by(Message.id).limit(1)
-    )
-    if skip:
-        statement = statement.where(Message.id.not_in(skip))
-    if is_postgresql(session):
-        statement = statement.with_for_update(skip_locked=True)
-    return session.scalar(statement)
-
-
 def _waiting_instance(session: Session, dossier_id: int, message: Message) -> ProcessInstance | None:
     candidates = session.scalars(select(ProcessInstance).where(
         ProcessInstance.dossier_id == dossier_id, ProcessInstance.status == "running",
@@ -109,17 +90,14 @@ def _starting_version(session: Session, name: str) -> tuple[int, int | None]:
     raise NotFound(f"Không có quy trình nào đang chờ hoặc bắt đầu bằng thông điệp '{name}'.")
 
 
-def _record_failure(factory, message_id: int | None, error: str, now: datetime, max_attempts: int) -> None:
-    if message_id is None:
-        return
-    with unit_of_work(factory) as session:
-        message = session.get(Message, message_id)
-        message.attempts += 1
-        message.error = error
-        message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
-        if message.attempts >= max_attempts:
-            message.state = "error"  # visible to administrators, who can retry it
-            dossier_id = session.scalar(select(ProcessInstance.dossier_id)
-                                        .where(ProcessInstance.id == message.sender_instance_id))
-            record_event(session, action="message_failed", at=now, dossier_id=dossier_id,
-                         detail={"message": message.name, "message_id": message.id, "error": error})
+def _record_failure(session: Session, message_id: int, error: str, now: datetime, max_attempts: int) -> None:
+    message = session.get(Message, message_id)
+    message.attempts += 1
+    message.error = error
+    message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
+    if message.attempts >= max_attempts:
+        message.state = "error"  # visible to administrators, who can retry it
+        dossier_id = session.scalar(select(ProcessInstance.dossier_id)
+                                    .where(ProcessInstance.id == message.sender_instance_id))
+        record_event(session, action="message_failed", at=now, dossier_id=dossier_id,
+                     detail={"message": message.name, "message_id": message.id, "error": error})

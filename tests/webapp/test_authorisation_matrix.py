@@ -8,10 +8,22 @@ attempt through the pages or the API leaves an `access_refused` event naming who
 from __future__ import annotations
 
 import pytest
+import versionpages
 from apicalls import call, token_for
-from webpages import RECEPTION, csrf_token, login, receive
+from webpages import PASSWORD, RECEPTION, csrf_token, login, receive
 
-from engine import Forbidden, claim_task, complete_task, get_work_item, refusals, view_dossier
+from engine import (
+    Forbidden,
+    claim_task,
+    complete_task,
+    create_user,
+    get_work_item,
+    grant_role,
+    refusals,
+    reject_version,
+    submit_version,
+    view_dossier,
+)
 from engine.infra.db import unit_of_work
 from engine.views.inbox import list_inbox
 
@@ -149,3 +161,69 @@ def test_a_citizen_without_the_secret_learns_nothing(client, app, factory, org, 
     with unit_of_work(factory) as session:
         logged = [event.detail for event in refusals(session, limit=1000)]
     assert len(logged) >= 4 and not any(receipt.secret in str(detail) for detail in logged)
+
+
+# ---- The version pages: designers and administrators read them; only an administrator of the procedure's level
+# who did not author the version approves or rejects it; an officer sees none of them. ----
+VERSION_OPERATIONS = ("list", "procedure", "version", "diagram", "approve", "reject")
+VERSION_PAGE = f"/versions/{versionpages.CODE}/2"
+VERSION_MATRIX = {
+    "motcua.tinh": dict.fromkeys(VERSION_OPERATIONS, False),
+    "thietke.tinh": {**dict.fromkeys(VERSION_OPERATIONS, True), "approve": False, "reject": False},
+    "thietke.quantri": {**dict.fromkeys(VERSION_OPERATIONS, True), "approve": False, "reject": False},
+    "quantri.tinh": dict.fromkeys(VERSION_OPERATIONS, True),
+}
+
+
+@pytest.fixture
+def authored_version(factory, org, now, tmp_path):
+    """Version 2, sent back once and resubmitted by a user who is both designer and administrator: its author."""
+    number = versionpages.second_version(factory, now, tmp_path)
+    with unit_of_work(factory) as session:
+        both = create_user(session, "thietke.quantri", "Hà Minh Châu", PASSWORD, now)
+        grant_role(session, both, "thiet_ke", "000.00.01.H99")
+        grant_role(session, both, "quan_tri", "000.00.01.H99")
+        reject_version(session, versionpages.SLUG, number, org["quantri.tinh"], now, "Làm lại")
+        submit_version(session, versionpages.SLUG, number, both.id, now)
+        return both.id
+
+
+def version_attempt(client, operation) -> bool:
+    pages = {"list": "/versions", "procedure": f"/versions/{versionpages.CODE}", "version": VERSION_PAGE,
+             "diagram": f"{VERSION_PAGE}/files/process.bpmn"}
+    if operation in pages:
+        response = client.get(pages[operation])
+    else:
+        token = csrf_token(client.get("/procedures").get_data(as_text=True))
+        data = {"csrf_token": token, **({"note": "Chưa đạt"} if operation == "reject" else {
+            "decision_number": "1/QĐ", "decision_date": "2026-03-01", "decision_signer": "A", "when": "now"})}
+        response = client.post(f"{VERSION_PAGE}/{operation}", data=data)
+    assert response.status_code in (200, 302, 403), (operation, response.status_code)
+    return response.status_code != 403
+
+
+def test_version_pages_matrix_and_every_refusal_is_logged(app, factory, org, authored_version):
+    ids = {**org, "thietke.quantri": authored_version}
+    seen = {}
+    # the rightful administrator last: approving changes the version's state for everyone after
+    for user in ("motcua.tinh", "thietke.tinh", "thietke.quantri", "quantri.tinh"):
+        client = app.test_client()
+        login(client, user)
+        before = refused_by(factory, ids[user])
+        operations = [op for op in VERSION_OPERATIONS if op != "reject"] if user == "quantri.tinh" \
+            else VERSION_OPERATIONS  # the administrator approves; rejecting it next would be a conflict
+        seen[user] = {op: version_attempt(client, op) for op in operations}
+        assert refused_by(factory, ids[user]) - before == sum(not ok for ok in seen[user].values()), user
+    expected = {user: {op: ok for op, ok in row.items() if op in seen[user]} for user, row in VERSION_MATRIX.items()}
+    assert seen == expected
+
+
+def test_the_author_administrator_is_told_why_they_cannot_approve(app, authored_version):
+    client = app.test_client()
+    login(client, "thietke.quantri")
+    assert "Phê duyệt</button>" not in client.get(VERSION_PAGE).get_data(as_text=True)
+    assert not version_attempt(client, "approve")
+    token = csrf_token(client.get("/procedures").get_data(as_text=True))
+    refused = client.post(f"{VERSION_PAGE}/approve", data={"csrf_token": token, "decision_number": "1/QĐ",
+                                                           "decision_date": "2026-03-01", "decision_signer": "A"})
+    assert "không được tự phê duyệt" in refused.get_data(as_text=True)

@@ -3,7 +3,8 @@ import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import { diff } from "bpmn-js-differ";
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
-import "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css";
+// No bpmn-font: a read-only viewer shows no palette or context pad, and the font's data: URL would need the
+// app-wide Content-Security-Policy relaxed (font-src data:).
 import "./version_diff.css";
 
 async function open(container) {
@@ -23,9 +24,19 @@ function mark(viewer, ids, marker) {
   }
 }
 
+// Zooming or panning one diagram moves the other to the same place, so a reader compares like with like.
+function follow(from, to) {
+  from.on("canvas.viewbox.changed", ({ viewbox }) => {
+    const canvas = to.get("canvas");
+    const other = canvas.viewbox();
+    const same = ["x", "y", "width", "height"].every((key) => Math.abs(other[key] - viewbox[key]) < 0.5);
+    if (!same) canvas.viewbox({ x: viewbox.x, y: viewbox.y, width: viewbox.width, height: viewbox.height });
+  });
+}
+
 async function main() {
   const [before, after] = document.querySelectorAll("[data-diagram-url]");
-  if (!after) return;
+  if (!before) return; // one diagram alone (a first version) is shown without colours
   const status = document.getElementById("diagram-status");
   try {
     const viewers = await Promise.all([before, after].filter(Boolean).map(open));
@@ -37,6 +48,8 @@ async function main() {
         mark(viewer, Object.keys(changes._changed), "diff-changed");
         mark(viewer, Object.keys(changes._layoutChanged), "diff-layout");
       }
+      follow(viewers[0], viewers[1]);
+      follow(viewers[1], viewers[0]);
     }
     if (status) status.hidden = true;
   } catch (error) {

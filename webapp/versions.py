@@ -1,0 +1,151 @@
+"""Procedures' internal-process versions: the list, one procedure's versions, a version with its diagrams, its
+differences and the approval actions; the BPMN files the diagram viewer loads."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import (
+    activate_version,
+    approve_version,
+    clock,
+    Conflict,
+    procedure_versions,
+    reject_version,
+    retire_version,
+    submit_version,
+    ValidationFailed,
+    VERSION_STATE_LABELS,
+    version_file,
+    version_page,
+    versions_overview,
+)
+
+from .auth import login_required
+from .db import db_session
+from .i18n import N_
+
+bp = Blueprint("versions", __name__)
+
+# The engine's version state labels (VERSION_STATE_LABELS), marked for the English catalogue.
+STATE_TEXTS = (N_("Bản nháp"), N_("Chờ phê duyệt"), N_("Đã phê duyệt"), N_("Bị từ chối"), N_("Đang áp dụng"),
+               N_("Ngừng áp dụng"))
+MESSAGES = {
+    "submit": N_("Đã gửi phiên bản %(number)s để phê duyệt."),
+    "approve": N_("Đã phê duyệt phiên bản %(number)s."),
+    "reject": N_("Đã từ chối phiên bản %(number)s và trả lại người thiết kế."),
+    "activate": N_("Phiên bản %(number)s đang được áp dụng cho hồ sơ mới."),
+    "retire": N_("Đã ngừng áp dụng phiên bản %(number)s."),
+}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"VERSION_STATE_LABELS": VERSION_STATE_LABELS}
+
+
+@bp.app_template_filter("days")
+def days_text(value) -> str:
+    """Working days with a decimal comma: '1,53 ngày làm việc'."""
+    amount = f"{value.normalize():f}".replace(".", ",") if value is not None else "0"
+    return _("%(amount)s ngày làm việc", amount=amount)
+
+
+@bp.get("/versions")
+@login_required
+def index():
+    return render_template("versions/index.html", overview=versions_overview(db_session(), g.user.id))
+
+
+@bp.get("/versions/<code>")
+@login_required
+def procedure(code: str):
+    found, versions, people = procedure_versions(db_session(), code, g.user.id)
+    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people)
+
+
+@bp.get("/versions/<code>/<int:number>")
+@login_required
+def version(code: str, number: int):
+    return _page(code, number)
+
+
+@bp.get("/versions/<code>/<int:number>/files/<path:name>")
+@login_required
+def file(code: str, number: int, name: str):
+    response = make_response(version_file(db_session(), code, number, name, g.user.id))
+    response.mimetype = "application/xml"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/versions/<code>/<int:number>/<action>")
+@login_required
+def act(code: str, number: int, action: str):
+    if action not in MESSAGES:
+        abort(404)
+    session, now = db_session(), clock.now()
+    try:
+        _perform(action, code, number, request.form, now)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _page(code, number, failed=action, errors=exc.errors, error=exc.message, values=request.form,
+                     status=422)
+    except Conflict as exc:  # the version moved on: a second click, or another administrator was quicker
+        session.rollback()
+        return _page(code, number, error=exc.message, status=409)
+    flash(_(MESSAGES[action], number=number), "success")
+    return redirect(url_for(".version", code=code, number=number))
+
+
+def _perform(action: str, code: str, number: int, form, now: datetime) -> None:
+    session, user_id = db_session(), g.user.id
+    if action == "submit":
+        submit_version(session, code, number, user_id, now)
+    elif action == "approve":
+        at_once, activate_at = _activation(form, now)
+        approve_version(session, code, number, user_id, now, decision_number=form.get("decision_number", ""),
+                        decision_date=_day(form.get("decision_date", "")),
+                        signer=form.get("decision_signer", ""), activate_at=activate_at)
+        if at_once:
+            activate_version(session, code, number, user_id, now)
+    elif action == "reject":
+        reject_version(session, code, number, user_id, now, form.get("note", ""))
+    elif action == "activate":
+        activate_version(session, code, number, user_id, now)
+    else:
+        retire_version(session, code, number, user_id, now)
+
+
+def _day(text: str) -> date | None:
+    """The decision date of the date input; None (the engine says it is required) when missing or malformed."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _activation(form, now: datetime) -> tuple[bool, datetime | None]:
+    """'Áp dụng ngay' (activate in the same request) or 'Áp dụng từ' a future local date-time."""
+    if form.get("when", "now") != "at":
+        return True, None
+    try:
+        at = datetime.fromisoformat(form.get("activate_at", "").strip()).replace(tzinfo=clock.VN_TZ)
+    except ValueError:
+        raise ValidationFailed("Thời điểm áp dụng chưa hợp lệ.", {
+            "activate_at": [_("Chọn ngày giờ bắt đầu áp dụng.")]}) from None
+    if at <= now:
+        raise ValidationFailed("Thời điểm áp dụng chưa hợp lệ.", {
+            "activate_at": [_("Thời điểm áp dụng phải ở tương lai; để áp dụng ngay, chọn \"Áp dụng ngay\".")]})
+    return False, at
+
+
+def _page(code: str, number: int, *, failed: str | None = None, errors: dict | None = None,
+          error: str | None = None, values=None, status: int = 200):
+    page = version_page(db_session(), code, number, g.user.id)
+    return render_template("versions/version.html", page=page, version=page.version, procedure=page.procedure,
+                           failed=failed, errors=errors or {}, error=error, values=values or {},
+                           today=clock.now().astimezone(clock.VN_TZ).date()), status
