@@ -37,7 +37,7 @@ from engine.onestop.lifecycle import (
     request_withdrawal,
     stop_dossier,
 )
-from engine.onestop.notices import sms_adapter_from
+from engine.infra.mail import sms_adapter_from
 from engine.onestop.reception import (
     APPLICANT_SCHEMA,
     CHANNELS,
