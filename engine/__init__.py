@@ -51,7 +51,16 @@ from engine.onestop.reception import (
 )
 from engine.onestop.statuses import RETURN_METHODS, STATUS_LABELS, VERDICT_LABELS, is_overdue, status_label
 from engine.org.access import ADMIN_ROLE, DESIGNER_ROLE, LEADER_ROLES, grants_of
-from engine.org.accounts import authenticate, create_user, ensure_role, ensure_unit, get_unit, get_user, grant_role
+from engine.org.accounts import (
+    authenticate,
+    create_user,
+    ensure_role,
+    ensure_unit,
+    get_unit,
+    get_user,
+    grant_role,
+    user_by_username,
+)
 from engine.org.tokens import issue_token, user_for_token
 from engine.views.inbox import MAX_PER_PAGE as INBOX_MAX_PER_PAGE
 from engine.views.inbox import VIEWS, Timing, list_inbox, names_for_items, work_item_timing
@@ -75,6 +84,21 @@ from engine.workflow.tasks import (
     unclaim_task,
 )
 from engine.workflow.timers import fire_due_timers
+from engine.workflow.versions import STATE_LABELS as VERSION_STATE_LABELS
+from engine.workflow.versions import (
+    activate_due_versions,
+    activate_version,
+    approve_version,
+    create_draft,
+    export_version,
+    get_version,
+    list_versions,
+    reject_version,
+    retire_version,
+    submit_version,
+    version_for,
+    versions_for,
+)
 from engine.demo import seed_demo
 from engine.worker import notifier, run_loop as run_worker, start_thread as start_worker_thread, sweep as sweep_once
 

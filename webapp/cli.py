@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,25 +15,27 @@ from engine import (
     clock,
     create_user,
     current_revision,
-    seed_demo,
-    upgrade_database,
     from_environ,
     get_procedure,
     grant_role,
     load_procedures,
-    make_engine,
     make_sessionmaker,
     MotcuaError,
-    Settings,
-    sms_adapter_from,
-    unit_of_work,
-    ValidationFailed,
     notifier,
     run_worker,
+    seed_demo,
+    Settings,
+    sms_adapter_from,
     start_worker_thread,
     sweep_once,
+    upgrade_database,
+    user_by_username,
+    ValidationFailed,
+    VERSION_STATE_LABELS,
 )
 
+from .cli_db import database_for, session_for
+from .versions_cli import add_commands as add_version_commands
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -74,9 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="nâng cấp cơ sở dữ liệu lên phiên bản lược đồ mới nhất",
                            description="Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic) lên phiên bản mới nhất."
                            ).set_defaults(handler=cmd_db_upgrade)
-    commands.add_parser("load-procedures", help="nạp các thủ tục trong thư mục bpmn/",
-                        description="Nạp quy trình, biểu mẫu của mọi thủ tục trong thư mục bpmn/; thủ tục có thay "
-                        "đổi thành phiên bản mới được áp dụng.").set_defaults(handler=cmd_load_procedures)
+    load = commands.add_parser("load-procedures", help="nạp các thủ tục trong thư mục bpmn/",
+                               description="Nạp quy trình, biểu mẫu của mọi thủ tục trong thư mục bpmn/. Thủ tục nạp "
+                               "lần đầu được áp dụng ngay; thủ tục có thay đổi thành phiên bản chờ phê duyệt, trừ khi "
+                               "có --activate --by <quản trị viên>.")
+    load.add_argument("--activate", action="store_true", help="áp dụng ngay các phiên bản thay đổi (cần --by)")
+    load.add_argument("--by", metavar="TÊN_ĐĂNG_NHẬP", help="quản trị viên phê duyệt và áp dụng khi có --activate")
+    load.set_defaults(handler=cmd_load_procedures)
     user = commands.add_parser("create-user", help="tạo tài khoản cán bộ", description="Tạo tài khoản cán bộ; "
                                "mật khẩu được hỏi khi chạy (không ghi trên dòng lệnh).")
     user.add_argument("username", metavar="TÊN_ĐĂNG_NHẬP", help="tên đăng nhập (chữ, số, dấu chấm, gạch dưới)")
@@ -85,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="giao vai trò tại đơn vị, ví dụ mot_cua@000.00.01.H99 (dùng lại để giao nhiều vai trò)")
     user.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của đầu vào chuẩn")
     user.set_defaults(handler=cmd_create_user)
+    add_version_commands(commands)
     commands.add_parser("demo", help="tạo dữ liệu trình diễn (đơn vị, cán bộ, hồ sơ mẫu)",
                         description="Tạo đơn vị, vai trò, tài khoản và hồ sơ mẫu để dùng thử; chạy lại không tạo "
                         "trùng.").set_defaults(handler=cmd_demo)
@@ -126,36 +132,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-@contextmanager
-def _database(settings: Settings):
-    """The settings' database engine for one command, disposed of afterwards."""
-    settings.instance_path.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
-    engine = make_engine(settings.effective_database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _unit_of_work(settings: Settings):
-    with _database(settings) as engine, unit_of_work(make_sessionmaker(engine)) as session:
-        yield session
-
-
 def cmd_db_upgrade(settings: Settings, _args) -> int:
-    with _database(settings) as engine:
+    with database_for(settings) as engine:
         upgrade_database(engine)
         print(f"Đã nâng cấp cơ sở dữ liệu lên phiên bản {current_revision(engine)}.")
     return 0
 
 
-def cmd_load_procedures(settings: Settings, _args) -> int:
-    with _unit_of_work(settings) as session:
-        results = load_procedures(session, settings.bpmn_path, clock.now(), max_bytes=settings.max_bpmn_bytes)
+def cmd_load_procedures(settings: Settings, args) -> int:
+    if args.activate and not args.by:
+        print("--activate cần --by <tên đăng nhập của quản trị viên>.", file=sys.stderr)
+        return 2
+    with session_for(settings) as session:
+        actor_id = user_by_username(session, args.by).id if args.by else None
+        results = load_procedures(session, settings.bpmn_path, clock.now(), actor_id,
+                                  max_bytes=settings.max_bpmn_bytes, activate=args.activate)
         for result in results:
             name = get_procedure(session, result.slug).name
-            state = "mới" if result.created else "không đổi"
+            state = VERSION_STATE_LABELS[result.status].lower() + (", mới" if result.created else ", không đổi")
             print(f"{result.slug} — {name}: phiên bản {result.version} ({state})")
     if not results:
         print(f"Không có thủ tục nào trong {settings.bpmn_path}.")
@@ -167,7 +161,7 @@ def cmd_create_user(settings: Settings, args) -> int:
     if password is None:
         print("Hai lần nhập mật khẩu không khớp.", file=sys.stderr)
         return 1
-    with _unit_of_work(settings) as session:
+    with session_for(settings) as session:
         user = create_user(session, args.username, args.full_name, password, clock.now())
         for role, unit in args.role:
             grant_role(session, user, role, unit)
@@ -184,7 +178,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def cmd_demo(settings: Settings, _args) -> int:
-    with _unit_of_work(settings) as session:
+    with session_for(settings) as session:
         logins = seed_demo(session, clock.now(), settings.demo_password, settings.bpmn_path)
     rows = [("Tên đăng nhập", "Họ và tên", "Vai trò @ đơn vị")]
     rows += [(login.username, login.full_name, login.roles) for login in logins]
@@ -216,7 +210,7 @@ def cmd_run(settings: Settings, args) -> int:
 
 
 def cmd_worker(settings: Settings, args) -> int:
-    with _database(settings) as engine:
+    with database_for(settings) as engine:
         factory, notify = make_sessionmaker(engine), notifier(settings)
         if args.once:
             print(f"Đã kích hoạt {sweep_once(factory, notify)} hẹn giờ đến hạn.")

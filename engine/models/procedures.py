@@ -1,11 +1,11 @@
 """Catalogue tables: procedures (TTHC) and the versions of their internal process."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -55,7 +55,16 @@ class ProcessVersion(Base):
     approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # approved or rejected
+    review_note: Mapped[str] = mapped_column(Text, default="")  # the reason of a rejection
+    # The legal act adopting the internal process: Quyết định số …, ngày …, người ký
+    decision_number: Mapped[str] = mapped_column(String(60), default="")
+    decision_date: Mapped[Optional[date]] = mapped_column(Date)
+    decision_signer: Mapped[str] = mapped_column(String(255), default="")
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    activate_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), index=True)  # scheduled activation
     activated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     procedure: Mapped[Procedure] = relationship(foreign_keys=[procedure_id])

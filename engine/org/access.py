@@ -4,17 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, literal, or_, select, tuple_, union_all
+from sqlalchemy import and_, bindparam, false, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from engine.infra.errors import Forbidden
-from engine.models import Delegation, Dossier, Membership, Role, WorkItem
+from engine.models import Delegation, Dossier, Membership, Procedure, ProcessVersion, Role, Unit, WorkItem
 
 LEADER_ROLES = frozenset({"lanh_dao", "lanh_dao_phong"})  # may reassign work within their unit, stop a dossier
 DESK_ROLE = "mot_cua"  # the one-stop desk: receives dossiers, hands results back
 DESIGNER_ROLE = "thiet_ke"  # builds BPMN versions; holds no lane, so completes no task
 ADMIN_ROLE = "quan_tri"  # approves versions, manages units and users
 NO_DOSSIER_ROLES = frozenset({DESIGNER_ROLE, ADMIN_ROLE})  # their work is the catalogue, not citizens' files
+LEVEL_RANKS = {"xa": 1, "tinh": 2, "bo": 3}  # an administrator approves procedures of their unit's level and below
 _CACHE_KEY = "motcua_grants"
 
 
@@ -94,6 +95,9 @@ class Grants:
         return or_(*clauses) if clauses else false()
 
 
+NOBODY = Grants(0, frozenset(), ())  # an actor the caller did not name holds nothing
+
+
 def grants_of(session: Session, user_id: int) -> Grants:
     """The user's grants, read in one query and kept for the rest of the unit of work."""
     cache = session.info.setdefault(_CACHE_KEY, {})
@@ -108,17 +112,26 @@ def forget_grants(session: Session) -> None:
     session.info.pop(_CACHE_KEY, None)
 
 
-def _load(session: Session, user_id: int) -> Grants:
-    delegations = (select(Delegation.id, Delegation.role_key, Delegation.unit_id, Delegation.from_user_id,
-                          Delegation.procedure_id, Delegation.signature_form, Delegation.valid_from,
-                          Delegation.valid_to)
-                   .where(Delegation.to_user_id == user_id, Delegation.revoked_at.is_(None)))
-    stamp = Delegation.valid_from.type  # the first SELECT of a UNION gives every column its type
-    memberships = (select(literal(0), Role.key, Membership.unit_id, literal(None), literal(None), literal(None),
+def _grants_statement():
+    """Delegations to the user, then their memberships, in one UNION built once (only the user id varies)."""
+    d, m, r = Delegation.__table__, Membership.__table__, Role.__table__
+    user_id = bindparam("user_id")
+    delegations = (select(d.c.id, d.c.role_key, d.c.unit_id, d.c.from_user_id, d.c.procedure_id,
+                          d.c.signature_form, d.c.valid_from, d.c.valid_to)
+                   .where(d.c.to_user_id == user_id, d.c.revoked_at.is_(None)))
+    stamp = d.c.valid_from.type  # the first SELECT of a UNION gives every column its type
+    memberships = (select(literal(0), r.c.key, m.c.unit_id, literal(None), literal(None), literal(None),
                           literal(None, stamp), literal(None, stamp))
-                   .join(Role, Membership.role_id == Role.id).where(Membership.user_id == user_id))
+                   .join_from(m, r, m.c.role_id == r.c.id).where(m.c.user_id == user_id))
+    return union_all(delegations, memberships)
+
+
+_GRANTS = _grants_statement()
+
+
+def _load(session: Session, user_id: int) -> Grants:
     roles, delegated = set(), []
-    for row in session.execute(union_all(delegations, memberships)):
+    for row in session.execute(_GRANTS, {"user_id": user_id}):
         if row[0]:
             delegated.append(Delegated(row[0], row[3], row[1], row[2], row[4], row[5], row[6], row[7]))
         else:
@@ -203,6 +216,41 @@ def check_delegate(grants: Grants, actor_id: int, role_key: str, unit_id: int) -
 
 def check_revoke(actor_id: int, delegation: Delegation) -> None:
     check(actor_id == delegation.from_user_id, "Chỉ người ủy quyền mới thu hồi được.")
+
+
+def check_catalogue(grants: Grants) -> None:
+    """Reading a procedure's versions, diagrams and differences: designers and administrators."""
+    check(bool(grants.units_with({DESIGNER_ROLE, ADMIN_ROLE})),
+          "Chỉ người thiết kế quy trình và quản trị hệ thống mới xem được các phiên bản quy trình.")
+
+
+def check_design(grants: Grants) -> None:
+    """Drafting and submitting versions takes the designer role (anywhere)."""
+    check(bool(grants.units_with({DESIGNER_ROLE})), "Chỉ người thiết kế quy trình mới soạn và gửi phiên bản.")
+
+
+def check_admin(grants: Grants) -> None:
+    check(bool(grants.units_with({ADMIN_ROLE})), "Chỉ quản trị hệ thống mới thực hiện được thao tác này.")
+
+
+def may_approve(session: Session, grants: Grants, version: ProcessVersion) -> bool:
+    """An administrator at a unit of the procedure's level or above (a province administrator approves the
+    province's and its communes' procedures)."""
+    units = grants.units_with({ADMIN_ROLE})
+    if not units:
+        return False
+    level = session.scalar(select(Procedure.level).where(Procedure.id == version.procedure_id))
+    levels = session.scalars(select(Unit.level).where(Unit.id.in_(units)))
+    return max(LEVEL_RANKS.get(v, 0) for v in levels) >= LEVEL_RANKS.get(level, 2)
+
+
+def check_approve(session: Session, grants: Grants, version: ProcessVersion, author_may: bool = False) -> None:
+    """Approving, rejecting, activating and retiring versions: an administrator of the procedure's level; the
+    author of a version never approves or rejects it."""
+    check(may_approve(session, grants, version),
+          "Chỉ quản trị viên cấp của thủ tục mới phê duyệt, áp dụng hoặc ngừng áp dụng quy trình.")
+    check(author_may or version.author_id != grants.user_id,
+          "Người soạn phiên bản không được tự phê duyệt hoặc từ chối phiên bản của mình.")
 
 
 def _any_role(dossier: Dossier, roles: set) -> bool:

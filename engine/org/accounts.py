@@ -69,6 +69,13 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def user_by_username(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"Không có người dùng {username}.")
+    return user
+
+
 def create_user(session: Session, username: str, full_name: str, password: str, now: datetime) -> User:
     if not username or not username.replace(".", "").replace("_", "").isalnum():
         raise ValidationFailed("Tên đăng nhập không hợp lệ.", {"username": ["Chỉ dùng chữ, số, dấu chấm, gạch dưới."]})

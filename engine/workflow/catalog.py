@@ -22,6 +22,7 @@ from engine.workflow.budgets import budget_report
 from engine.org.calendar import parse_budget
 from engine.infra.errors import InvalidProcess, NotFound
 from engine.models import Procedure, ProcessVersion, Unit
+from engine.org import access
 
 COMMON_FOLDER = "common"
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -45,6 +46,7 @@ class LoadResult:
     slug: str
     version: int
     created: bool
+    status: str = "active"
 
 
 def read_folder(folder: Path, common: Path | None) -> tuple[dict, dict[str, str], dict[str, dict]]:
@@ -88,12 +90,11 @@ def validate_version(meta: dict, files: dict[str, str], forms: dict[str, dict],
     for info in parsed.user_tasks.values():
         _check_user_task(info, forms)
     known = actions.action_names()
-    for proc in [parsed.spec, *parsed.subprocess_specs.values()]:
-        for ts in proc.task_specs.values():
-            action = (getattr(ts, "extensions", None) or {}).get("properties", {}).get("dossier_action")
-            if action and action not in known:
-                raise InvalidProcess(f"phần tử {ts.bpmn_id}: dossier_action '{action}' không có; dùng: "
-                                     f"{', '.join(sorted(known))}", element=ts.bpmn_id)
+    for node in parsed.nodes:
+        action = node.properties.get("dossier_action")
+        if action and action not in known:
+            raise InvalidProcess(f"phần tử {node.bpmn_id}: dossier_action '{action}' không có; dùng: "
+                                 f"{', '.join(sorted(known))}", element=node.bpmn_id)
     for element, problem in spiff.timer_problems(parsed, probe_helpers()):
         raise InvalidProcess(f"phần tử {element}: {problem}", element=element)
     report = budget_report(parsed, Decimal(str(meta["time_limit"])))
@@ -107,7 +108,7 @@ def validate_version(meta: dict, files: dict[str, str], forms: dict[str, dict],
 
 
 def _used_files(files: dict[str, str], parsed: spiff.ParsedVersion) -> dict[str, str]:
-    wanted = {parsed.spec.name, *parsed.subprocess_specs}
+    wanted = {parsed.process_id, *parsed.called_process_ids}
     return {name: xml for name, xml in files.items()
             if not name.startswith(f"{COMMON_FOLDER}/") or any(f'id="{pid}"' in xml for pid in wanted)}
 
@@ -176,50 +177,75 @@ def checksum(meta: dict, files: dict[str, str], forms: dict[str, dict]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def load_procedure(session: Session, folder: Path, common: Path | None, now: datetime,
-                   actor_id: int | None = None, max_bytes: int = 2_000_000) -> LoadResult:
-    """Store one bundled procedure; a changed folder becomes a new active version, an unchanged one nothing."""
-    meta, files, forms = read_folder(folder, common)
+def check_version(session: Session, slug: str, meta: dict, files: dict[str, str], forms: dict[str, dict],
+                  max_bytes: int = 2_000_000) -> tuple[spiff.ParsedVersion, dict[str, str], str]:
+    """Everything a version must pass before it is stored (the one check of folders, uploads and the studio):
+    the parsed specs, the files it uses and its checksum."""
     parsed, used = validate_version(meta, files, forms, max_bytes)
     _check_units(session, meta, parsed)
-    _check_start_messages(session, folder.name, parsed)
-    digest = checksum(meta, used, forms)
+    _check_start_messages(session, slug, parsed)
+    return parsed, used, checksum(meta, used, forms)
+
+
+def remember_bundle(digest: str, parsed: spiff.ParsedVersion, forms: dict[str, dict], meta: dict) -> None:
+    _BUNDLES[digest] = VersionBundle(parsed, forms, meta)
+
+
+def load_procedure(session: Session, folder: Path, common: Path | None, now: datetime,
+                   actor_id: int | None = None, max_bytes: int = 2_000_000, *,
+                   activate: bool = False) -> LoadResult:
+    """Store one procedure folder as a version. The first version of a procedure goes live at once (a fresh
+    install needs a working catalogue); a changed folder becomes a version submitted for approval, or, with
+    `activate`, one approved and activated by `actor_id`, who must be an administrator.
+    An unchanged folder stores nothing."""
+    if activate:
+        access.check_admin(access.grants_of(session, actor_id) if actor_id is not None else access.NOBODY)
+    meta, files, forms = read_folder(folder, common)
+    parsed, used, digest = check_version(session, folder.name, meta, files, forms, max_bytes)
     procedure = session.scalar(select(Procedure).where(Procedure.slug == folder.name))
-    if procedure is None:
+    first = procedure is None
+    if first:
         procedure = Procedure(slug=folder.name, code=meta["code"], name=meta["name"],
                               time_limit=Decimal(str(meta["time_limit"])))
         session.add(procedure)
-    _apply_meta(session, procedure, meta)
-    session.flush()
+        apply_meta(session, procedure, meta)
+        session.flush()
     latest = session.scalar(select(ProcessVersion).where(ProcessVersion.procedure_id == procedure.id)
                             .order_by(ProcessVersion.number.desc()).limit(1))
     if latest is not None and latest.checksum == digest:
-        return LoadResult(folder.name, latest.number, False)
-    number = (session.scalar(select(func.max(ProcessVersion.number))
-                             .where(ProcessVersion.procedure_id == procedure.id)) or 0) + 1
+        return LoadResult(folder.name, latest.number, False, latest.status)
+    number = (latest.number if latest is not None else 0) + 1
+    live = first or activate
     version = ProcessVersion(
         procedure_id=procedure.id, number=number, process_id=meta["process_id"], files=used, forms=forms,
-        meta=meta, checksum=digest, status="active", author_id=actor_id, approver_id=actor_id, created_at=now,
-        approved_at=now, activated_at=now, note="Nạp từ thư mục bpmn/ của bản cài đặt",
+        meta=meta, checksum=digest, status="active" if live else "submitted", author_id=None,
+        approver_id=actor_id if live else None, created_at=now, submitted_at=now,
+        reviewed_at=now if live else None, approved_at=now if live else None, activated_at=now if live else None,
+        note="Nạp từ thư mục bpmn/ của bản cài đặt",
     )
     session.add(version)
-    if latest is not None and latest.status == "active":
-        latest.status = "retired"
     session.flush()
-    procedure.active_version_id = version.id
+    if live:
+        previous = session.get(ProcessVersion, procedure.active_version_id) if procedure.active_version_id else None
+        if previous is not None:
+            previous.status, previous.retired_at = "retired", now
+        procedure.active_version_id = version.id
+        apply_meta(session, procedure, meta)
     _BUNDLES[digest] = VersionBundle(parsed, forms, meta)
-    return LoadResult(folder.name, number, True)
+    return LoadResult(folder.name, number, True, version.status)
 
 
 def load_procedures(session: Session, bpmn_path: Path, now: datetime, actor_id: int | None = None,
-                    max_bytes: int = 2_000_000) -> list[LoadResult]:
+                    max_bytes: int = 2_000_000, *, activate: bool = False) -> list[LoadResult]:
     """Load every bpmn/<procedure>/ folder that has a procedure.toml."""
     common = bpmn_path / COMMON_FOLDER
     folders = sorted(p for p in bpmn_path.iterdir() if (p / "procedure.toml").is_file())
-    return [load_procedure(session, folder, common, now, actor_id, max_bytes) for folder in folders]
+    return [load_procedure(session, folder, common, now, actor_id, max_bytes, activate=activate)
+            for folder in folders]
 
 
-def _apply_meta(session: Session, procedure: Procedure, meta: dict) -> None:
+def apply_meta(session: Session, procedure: Procedure, meta: dict) -> None:
+    """The procedure's catalogue fields as the active version's procedure.toml gives them."""
     procedure.code = meta["code"]
     procedure.name = meta["name"]
     procedure.field = meta.get("field", "")

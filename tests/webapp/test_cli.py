@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from engine import make_engine, make_sessionmaker
 
 from engine import demo
 from engine.infra.db import unit_of_work
-from engine.models import Dossier, Membership, ProcessVersion, User
+from engine.models import Dossier, Event, Membership, ProcessVersion, User
 from engine import worker
 from webapp.cli import main
 
@@ -52,9 +54,35 @@ def test_demo_prints_the_logins_and_running_it_twice_duplicates_nothing(database
 
 def test_load_procedures_reports_new_then_unchanged(database, capsys):
     assert main(["load-procedures"]) == 0
-    assert "dinh-chinh-gcn — Đính chính Giấy chứng nhận đã cấp: phiên bản 1 (mới)" in capsys.readouterr().out
+    assert ("dinh-chinh-gcn — Đính chính Giấy chứng nhận đã cấp: phiên bản 1 (đang áp dụng, mới)"
+            in capsys.readouterr().out)
     assert main(["load-procedures"]) == 0
-    assert "phiên bản 1 (không đổi)" in capsys.readouterr().out
+    assert "phiên bản 1 (đang áp dụng, không đổi)" in capsys.readouterr().out
+
+
+def test_a_changed_folder_waits_for_an_administrator_who_approves_it_from_the_command_line(
+        database, tmp_path, monkeypatch, capsys):
+    bundled = Path(__file__).resolve().parents[2] / "bpmn"
+    shutil.copytree(bundled, tmp_path / "bpmn")
+    monkeypatch.setenv("MOTCUA_BPMN_PATH", str(tmp_path / "bpmn"))
+    assert main(["demo"]) == 0
+    process = tmp_path / "bpmn" / "dinh-chinh-gcn" / "process.bpmn"
+    process.write_text(process.read_text(encoding="utf-8").replace("Thẩm định", "Thẩm định hồ sơ", 1),
+                       encoding="utf-8")
+    capsys.readouterr()
+    assert main(["load-procedures"]) == 0
+    assert "dinh-chinh-gcn — Đính chính Giấy chứng nhận đã cấp: phiên bản 2 (chờ phê duyệt, mới)" in \
+        capsys.readouterr().out
+    decision = ["--decision", "125/QĐ-UBND", "--decision-date", "2026-12-01", "--signer", "Nguyễn Văn An"]
+    assert main(["approve", "1.004227", "2", "--by", "thietke.tinh", *decision]) == 1
+    assert "Chỉ quản trị viên" in capsys.readouterr().err
+    assert main(["approve", "1.004227", "2", "--by", "quantri.tinh", *decision, "--activate"]) == 0
+    assert main(["versions", "1.004227"]) == 0
+    out = capsys.readouterr().out
+    assert "2: Đang áp dụng, QĐ 125/QĐ-UBND ngày 01/12/2026" in out and "1: Ngừng áp dụng" in out
+    with unit_of_work(database) as session:
+        refused = session.scalars(select(Event).where(Event.action == "access_refused")).all()
+    assert [e.detail["what"] for e in refused] == ["motcua approve 1.004227 2"]
 
 
 def test_create_user_reads_the_password_from_stdin_and_grants_roles(database, monkeypatch, capsys):

@@ -16,6 +16,7 @@ DEFAULT_ERRORS = {400: "Yêu cầu không hợp lệ (nội dung không phải �
 DESCRIPTIONS = {200: "Thành công", 201: "Đã tạo", 403: "Không có quyền", 404: "Không tìm thấy",
                 405: "Phương thức không được hỗ trợ", 409: "Xung đột: đối tượng đã bị thay đổi",
                 429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống"}
+BINARY = {"Zip": "application/zip"}  # response "schemas" that are files, not JSON
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -48,7 +49,7 @@ def _operation(operation: Operation) -> dict:
     responses = dict(operation.responses)
     if operation.auth:
         responses.setdefault(401, "Error")
-    if operation.request:
+    if operation.request or operation.upload:
         responses.setdefault(400, "Error")
         responses.setdefault(422, "Error")
     responses.setdefault(500, "Error")
@@ -65,12 +66,17 @@ def _operation(operation: Operation) -> dict:
     if operation.request:
         document["requestBody"] = {"required": True,
                                    "content": {"application/json": {"schema": ref(operation.request)}}}
+    if operation.upload:
+        document["requestBody"] = {"required": True, "content": {operation.upload: {
+            "schema": {"type": "string", "contentMediaType": operation.upload}}}}
     return document
 
 
 def _response(status: int, name: str | None) -> dict:
     response = {"description": DEFAULT_ERRORS.get(status) or DESCRIPTIONS.get(status, "Lỗi")}
-    if name:
+    if name in BINARY:
+        response["content"] = {BINARY[name]: {"schema": {"type": "string", "contentMediaType": BINARY[name]}}}
+    elif name:
         response["content"] = {"application/json": {"schema": ref(name)}}
     return response
 

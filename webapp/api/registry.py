@@ -33,6 +33,7 @@ class Operation:
     responses: dict[int, str | None]  # status -> schema name (None: no body)
     parameters: tuple[dict, ...] = field(default_factory=tuple)
     description: str = ""
+    upload: str | None = None  # the media type of a non-JSON body (e.g. application/zip)
 
 
 OPERATIONS: list[Operation] = []
@@ -40,7 +41,7 @@ OPERATIONS: list[Operation] = []
 
 def endpoint(bp: Blueprint, rule: str, *, methods: list[str], summary: str, responses: dict[int, str | None],
              request: str | None = None, auth: bool = True, tags: list[str] | None = None,
-             parameters: list[dict] | None = None, description: str = ""):
+             parameters: list[dict] | None = None, description: str = "", upload: str | None = None):
     """Register `rule` on `bp` and document it; the view gets `body=` (validated JSON) when it takes a body."""
     validator = Draft202012Validator(SCHEMAS[request]) if request else None
 
@@ -56,7 +57,7 @@ def endpoint(bp: Blueprint, rule: str, *, methods: list[str], summary: str, resp
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=methods)
         for method in methods:
             OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary, tuple(tags or ()), auth,
-                                        request, responses, tuple(parameters or ()), description))
+                                        request, responses, tuple(parameters or ()), description, upload))
         return guarded
 
     return decorate

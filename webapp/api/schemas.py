@@ -142,13 +142,43 @@ PUBLIC_STATUS = {
     },
 }
 OPENAPI = {"type": "object", "description": "Tài liệu OpenAPI 3.1 này"}
+VERSION = {
+    "type": "object", "required": ["number", "status", "status_label"],
+    "properties": {
+        "number": {"type": "integer"},
+        "status": {"enum": ["draft", "submitted", "approved", "rejected", "active", "retired"]},
+        "status_label": {"type": "string"}, "created_at": instant(), "submitted_at": nullable(instant()),
+        "reviewed_at": nullable(instant()), "review_note": {"type": "string", "description": "Lý do từ chối"},
+        "decision_number": {"type": "string", "description": "Số quyết định phê duyệt quy trình nội bộ"},
+        "decision_date": nullable({"type": "string", "format": "date"}), "decision_signer": {"type": "string"},
+        "activate_at": nullable(instant("Thời điểm áp dụng đã hẹn")), "activated_at": nullable(instant()),
+        "retired_at": nullable(instant()),
+    },
+}
+VERSION_LIST = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("Version")}}}
+VERSION_DETAIL = {"allOf": [ref("Version"), {"type": "object", "properties": {
+    "files": {"type": "array", "items": {"type": "string"}, "description": "Các tệp BPMN (common/…: dùng chung)"},
+    "forms": {"type": "array", "items": {"type": "string"}}}}]}
+APPROVE_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["decision_number", "decision_date", "decision_signer"],
+    "properties": {
+        "decision_number": text(60, minLength=1, description="Số quyết định, vd. 125/QĐ-UBND"),
+        "decision_date": text(10, format="date", description="Ngày ký, YYYY-MM-DD"),
+        "decision_signer": text(255, minLength=1, description="Người ký quyết định"),
+        "activate_at": text(40, format="date-time", description="Hẹn áp dụng (ngày quyết định có hiệu lực); "
+                                                                 "bỏ trống: áp dụng bằng POST …/activate"),
+    },
+}
+REJECT_REQUEST = {"type": "object", "additionalProperties": False, "required": ["note"],
+                  "properties": {"note": text(2000, minLength=1, description="Lý do từ chối")}}
 
 SCHEMAS = {
     "Error": ERROR, "TokenRequest": TOKEN_REQUEST, "Token": TOKEN, "Procedure": PROCEDURE,
     "ProcedureList": PROCEDURE_LIST, "ProcedureDetail": PROCEDURE_DETAIL, "DossierRequest": DOSSIER_REQUEST,
     "Receipt": RECEIPT, "TimelineStep": TIMELINE_STEP, "Dossier": DOSSIER, "WorkItem": WORK_ITEM,
     "WorkItemPage": WORK_ITEM_PAGE, "CompleteRequest": COMPLETE_REQUEST, "Completion": COMPLETION,
-    "PublicStatus": PUBLIC_STATUS, "OpenAPI": OPENAPI,
+    "PublicStatus": PUBLIC_STATUS, "OpenAPI": OPENAPI, "Version": VERSION, "VersionList": VERSION_LIST,
+    "VersionDetail": VERSION_DETAIL, "ApproveRequest": APPROVE_REQUEST, "RejectRequest": REJECT_REQUEST,
 }
 VIEW_PARAMETER = {"name": "view", "in": "query", "required": False,
                   "schema": {"enum": list(VIEWS), "default": "mine"},
