@@ -7,6 +7,7 @@ SQL statements and commits per completion, and the bytes stored per finished 10-
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -87,30 +88,38 @@ class Counter:
         self.commits += 1
 
 
-def motcua_engine(db, instances: int, label: str) -> dict:
+PASSWORD = "mat-khau-do-hieu-nang"
+
+
+def prepare(db) -> tuple:
+    """A fresh schema with the demo units and roles, one official and the 10-step procedure."""
+    from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role
+
     migrate.upgrade(db)
     factory = make_sessionmaker(db)
     with tempfile.TemporaryDirectory() as tmp, unit_of_work(factory) as s:
         for code, name, level, parent in demo.UNITS:
-            from engine.org.accounts import ensure_role, ensure_unit
-
             ensure_unit(s, code, name, level, parent)
         for key, name in demo.ROLES:
             ensure_role(s, key, name)
-        from engine.org.accounts import create_user, grant_role
-
-        user = create_user(s, f"bench{uuid.uuid4().hex[:6]}", "Người đo", "mat-khau-do-hieu-nang", NOW)
+        user = create_user(s, f"bench{uuid.uuid4().hex[:6]}", "Người đo", PASSWORD, NOW)
         grant_role(s, user, "chuyen_vien", "000.21.01.H99")
         folder = procedure_folder(Path(tmp), "bench-seq10", linear_user_tasks("tthc_bench", TASKS, form="f.json"),
                                   "tthc_bench", {"f.json": FORM}, time_limit=10)
         load_procedure(s, folder, None, NOW)
-        user_id = user.id
-    codes = []
+        return factory, user.id, user.username
+
+
+def receive(factory, user_id: int) -> str:
     with unit_of_work(factory) as s:
-        for _ in range(instances):
-            codes.append(receive_dossier(s, procedure_code="bench-seq10", applicant={"name": "Nguyễn Văn A"},
-                                         channel="direct", received_at=NOW, receiving_unit_code="000.00.01.H99",
-                                         actor_id=user_id, now=NOW).code)
+        return receive_dossier(s, procedure_code="bench-seq10", applicant={"name": "Nguyễn Văn A"},
+                               channel="direct", received_at=NOW, receiving_unit_code="000.00.01.H99",
+                               actor_id=user_id, now=NOW).code
+
+
+def motcua_engine(db, instances: int, label: str) -> dict:
+    factory, user_id, _username = prepare(db)
+    codes = [receive(factory, user_id) for _ in range(instances)]
     with unit_of_work(factory) as s:
         item_ids = [i.id for i in open_items(s, user_id, limit=instances)]
     counter = Counter(db)
@@ -140,6 +149,41 @@ def motcua_engine(db, instances: int, label: str) -> dict:
     }
 
 
+def web_statements(db) -> tuple[list[int], list[int]]:
+    """SQL statements of the task page (GET) and of its completion (POST) at each step of one dossier, through
+    the web app: a view that stays flat as the history grows does the same work at step 10 as at step 1."""
+    from webapp.app import create_app
+    from engine import Settings
+
+    factory, user_id, username = prepare(db)
+    code = receive(factory, user_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(instance_path=Path(tmp), secret_key="bench", embedded_worker=False), engine=db)
+        client = app.test_client()
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        client.post("/login", data={"csrf_token": token, "username": username, "password": PASSWORD})
+        counter = Counter(db)
+        pages, posts = [], []
+        for step in range(TASKS):
+            with unit_of_work(factory) as s:
+                [item_id] = [i.id for i in open_items(s, user_id) if i.dossier.code == code]
+            before = counter.statements
+            page = client.get(f"/tasks/{item_id}")
+            pages.append(counter.statements - before)
+            assert page.status_code == 200, page.status_code
+            data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "ket_qua": f"Bước {step} đạt",
+                    "so_trang": str(step), "dat": "on"}
+            before = counter.statements
+            response = client.post(f"/tasks/{item_id}", data=data)
+            posts.append(counter.statements - before)
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return pages, posts
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
 def row_bytes(s, dossier) -> int:
     """Bytes of every column value of the dossier's rows: dossier, instance, work items, events."""
     rows = [dossier, *s.scalars(select(ProcessInstance).where(ProcessInstance.dossier_id == dossier.id)),
@@ -161,6 +205,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = make_engine(f"sqlite:///{tmp}/bench.db")
         results.append(motcua_engine(db, 50, "(c) motcua, SQLite"))
+        db.dispose()
+        db = make_engine(f"sqlite:///{tmp}/web.db")
+        pages, posts = web_statements(db)
         db.dispose()
     pg_url = os.environ.get("MOTCUA_BENCH_POSTGRES_URL")
     if pg_url:
@@ -187,6 +234,9 @@ def main() -> None:
               f"(state {r['state_bytes']:,} B) (target ≤ 10,240 B)")
     if not pg_url:
         print("(d) skipped: set MOTCUA_BENCH_POSTGRES_URL to measure PostgreSQL")
+    print(f"web completion statements: step 1 {posts[0]}, step {TASKS} {posts[-1]} "
+          f"(SQLite, Flask test client, the POST only; target ≤ 15 and flat)")
+    print(f"web task page statements: step 1 {pages[0]}, step {TASKS} {pages[-1]} (the GET; target flat)")
     print("For scale: SpiffArena's backend on this machine kind: ~21 completions/s, 755 statements and "
           "57 commits per 10-task instance, 21 KB per instance.")
 

@@ -53,3 +53,17 @@ def test_engine_modules_stay_small():
     large = {str(p.relative_to(ROOT)): n for p in (ROOT / "engine").rglob("*.py")
              if (n := len(p.read_text(encoding="utf-8").splitlines())) > 300}
     assert large == {}
+
+
+def test_spiffworkflow_objects_stay_behind_the_door():
+    """Outside engine/spiff the engine never reaches into SpiffWorkflow's objects (specs, their extensions):
+    the door hands out plain data. (The web app sees only the engine's facade.)"""
+    raw = {"task_specs", "task_spec", "extensions", "subprocess_specs", "spec"}
+    offenders = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        if (ROOT / "engine" / "spiff") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in raw:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert offenders == []

@@ -17,7 +17,7 @@ SECRET_FILE = "secret_key"
 CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 csrf = CSRFProtect()
-SCAN_SLOTS = {"reception.intake_form": 12, "inbox.task": 1}  # pages that take scans, and how many at once
+SCAN_SLOTS = {"reception.intake_form": 12, "inbox.complete": 1}  # posts that take scans, and how many at once
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:

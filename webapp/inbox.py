@@ -27,7 +27,7 @@ from engine import (
 )
 
 from .auth import login_required
-from .db import db_session
+from .db import db_session, discard
 from .guards import decimal
 from .i18n import N_
 from .taskform import errors_by_field, form_fields, form_values, parse_form, work_item_form
@@ -56,31 +56,35 @@ def index():
                            dossier_link=_dossier_link)
 
 
-@bp.route("/tasks/<int:item_id>", methods=["GET", "POST"])
+@bp.get("/tasks/<int:item_id>")
 @login_required
 def task(item_id: int):
+    """The page (GET and HEAD); only the POST below completes, so a HEAD, which CSRF does not check, never does."""
+    page = _task_page(open_task(db_session(), item_id, g.user.id, clock.now()))
+    return render_template("task.html", values=form_values(page["fields"], page["schema"]), errors={}, **page)
+
+
+@bp.post("/tasks/<int:item_id>")
+@login_required
+def complete(item_id: int):
+    """Parse, complete, redirect; the page is built only to show what was wrong."""
     session, now = db_session(), clock.now()
-    access = open_task(session, item_id, g.user.id, now)
-    page = _task_page(access)
-    if request.method != "POST":  # GET or HEAD: HEAD must never complete a task, and CSRF does not check it
-        return render_template("task.html", values=form_values(page["fields"], page["schema"]), errors={}, **page)
-    item, schema = access.item, page["schema"]
-    upload = request.files.get(FILE_FIELD)
     try:
-        attachment = _checked_upload(upload)
-        complete_task(session, item.id, parse_form(schema, request.form), g.user.id, now)
+        attachment = _checked_upload(request.files.get(FILE_FIELD))
+        done = complete_task(session, item_id, lambda schema: parse_form(schema, request.form), g.user.id, now)
         if attachment:
-            _store_task_file(session, item, attachment, now)
+            _store_task_file(session, done, attachment, now)
     except ValidationFailed as exc:
+        discard()  # nothing of the refused completion may show on the page
+        page = _task_page(open_task(session, item_id, g.user.id, now))
         errors = errors_by_field(exc.errors, page["fields"])
-        return render_template("task.html", values=form_values(page["fields"], schema, request.form),
+        return render_template("task.html", values=form_values(page["fields"], page["schema"], request.form),
                                errors=errors, error=exc.message, **page), 422
-    flash(_("Đã hoàn thành: %(name)s", name=item.name), "success")
-    if item.on_behalf_of_id:
-        [record] = step_records(session, [item])
-        flash(_("Ký theo hình thức %(form)s thay cho %(name)s", form=record.signature_form,
-                name=record.on_behalf_of), "info")
-        return redirect(url_for(".task", item_id=item.id))
+    flash(_("Đã hoàn thành: %(name)s", name=done.name), "success")
+    if done.on_behalf_of:
+        flash(_("Ký theo hình thức %(form)s thay cho %(name)s", form=done.signature_form, name=done.on_behalf_of),
+              "info")
+        return redirect(url_for(".task", item_id=item_id))
     return redirect(url_for(".index"))
 
 
@@ -148,11 +152,12 @@ def _checked_upload(upload):
     return upload.filename, data
 
 
-def _store_task_file(session, item, upload, now) -> None:
+def _store_task_file(session, done, upload, now) -> None:
     filename, data = upload
-    store_attachment(session, storage_dir=Path(current_app.instance_path) / "attachments", dossier_id=item.dossier_id,
-                     filename=filename, data=data, actor_id=g.user.id, now=now, kind="task", work_item_id=item.id,
-                     component=item.name, max_bytes=_settings().attachment_max_bytes)
+    store_attachment(session, storage_dir=Path(current_app.instance_path) / "attachments", dossier_id=done.dossier_id,
+                     filename=filename, data=data, actor_id=g.user.id, now=now, kind="task",
+                     work_item_id=done.work_item_id, component=done.name,
+                     max_bytes=_settings().attachment_max_bytes)
 
 
 def _attachment_link(dossier, attachment) -> str | None:

@@ -84,8 +84,7 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
     stage = _stage(session, dossier)
     for instance_id in session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.dossier_id == dossier.id, ProcessInstance.status == "running")):
-        run = runtime.open_instance(session, instance_id, now=now, actor_id=actor_id)
-        run.instance.status, run.instance.next_timer_at = "stopped", None
+        runtime.stop(runtime.open_instance(session, instance_id, now=now, actor_id=actor_id))
         for item in session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
                                                            WorkItem.state == "ready")):
             item.state = "cancelled"

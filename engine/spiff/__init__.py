@@ -1,9 +1,9 @@
 """The only door to SpiffWorkflow: parsing, the sandboxed script engine, running and persistence."""
 from .parsing import (
     BpmnError,
+    FlowNode,
     ParsedVersion,
     UserTaskInfo,
-    normal_successors,
     parse_version,
     parse_xml,
     start_node,
@@ -33,8 +33,8 @@ from .workflow import (
 
 __all__ = [
     "deliver", "start_message_names", "waiting_message_names",
-    "BpmnError", "EngineStepError", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
+    "BpmnError", "EngineStepError", "FlowNode", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
     "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",
-    "fire_timers", "is_completed", "normal_successors", "start_node", "step_properties", "load", "make_script_engine", "new_workflow", "next_timer_due",
+    "fire_timers", "is_completed", "start_node", "step_properties", "load", "make_script_engine", "new_workflow", "next_timer_due",
     "parse_version", "parse_xml", "reached_properties", "ready_user_tasks", "shift_timers", "task_is_ready", "timer_problems", "workflow_data",
 ]

@@ -27,9 +27,33 @@ class BpmnError(Exception):
 
 @dataclass
 class ParsedVersion:
+    """A parsed version. The rest of the engine reads only the plain data (`process_id`, `called_process_ids`,
+    `user_tasks`, `nodes`); `spec` and `subprocess_specs` are SpiffWorkflow's own objects, for this package."""
+
     spec: object
     subprocess_specs: dict
     user_tasks: dict[str, "UserTaskInfo"] = field(default_factory=dict)
+    nodes: tuple["FlowNode", ...] = ()  # every flow node of the top process and the processes it calls
+
+    @property
+    def process_id(self) -> str:
+        return self.spec.name
+
+    @property
+    def called_process_ids(self) -> tuple[str, ...]:
+        return tuple(self.subprocess_specs)
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """One flow node as plain data: what catalogue checks and budget walks need, no SpiffWorkflow object."""
+
+    name: str  # the spec's name: the BPMN id, or a generated one for start/end helpers
+    bpmn_id: str | None
+    process: str  # the id of the process it belongs to
+    top: bool  # in the top process (not in a called one)
+    properties: dict  # spiffworkflow:properties
+    successors: tuple[str, ...]  # next nodes on the normal flow: boundary events (exception paths) left out
 
 
 @dataclass(frozen=True)
@@ -71,21 +95,27 @@ def parse_version(files: dict[str, str], process_id: str, max_bytes: int = 2_000
     except (SpiffWorkflowException, KeyError, ValueError) as exc:
         raise BpmnError(f"không dựng được quy trình {process_id}: {exc}", element=process_id) from exc
     parsed = ParsedVersion(spec, subprocess_specs)
+    nodes = []
     for proc in [spec, *subprocess_specs.values()]:
         for ts in proc.task_specs.values():
             _check_expressions(ts, proc)
+            properties = _properties(ts)
+            nodes.append(FlowNode(
+                name=ts.name, bpmn_id=getattr(ts, "bpmn_id", None), process=proc.name, top=proc is spec,
+                properties=properties,
+                successors=tuple(o.name for o in ts.outputs if type(o).__name__ != "BoundaryEvent"),
+            ))
             if isinstance(ts, UserTask):
                 parsed.user_tasks[ts.bpmn_id] = UserTaskInfo(
                     bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=ts.lane,
-                    process=proc.name, properties=dict(ts.extensions.get("properties", {})),
+                    process=proc.name, properties=properties,
                 )
+    parsed.nodes = tuple(nodes)
     return parsed
 
 
-def spec_properties(spec_or_parsed, bpmn_id: str) -> dict:
-    """The spiffworkflow:properties of any flow node of the top process."""
-    ts = spec_or_parsed.task_specs.get(bpmn_id)
-    return dict(getattr(ts, "extensions", {}).get("properties", {})) if ts is not None else {}
+def _properties(ts) -> dict:
+    return dict((getattr(ts, "extensions", None) or {}).get("properties", {}))
 
 
 def _check_expressions(ts, proc) -> None:
@@ -122,19 +152,9 @@ def _check_expressions(ts, proc) -> None:
 
 def step_properties(parsed: ParsedVersion) -> dict[str, dict]:
     """spiffworkflow:properties of every flow node of the top process, by BPMN id."""
-    out = {}
-    for ts in parsed.spec.task_specs.values():
-        props = (getattr(ts, "extensions", None) or {}).get("properties")
-        if props and getattr(ts, "bpmn_id", None):
-            out[ts.bpmn_id] = dict(props)
-    return out
+    return {node.bpmn_id: dict(node.properties) for node in parsed.nodes
+            if node.top and node.bpmn_id and node.properties}
 
 
 def start_node(parsed: ParsedVersion) -> str:
     return parsed.spec.start.name
-
-
-def normal_successors(parsed: ParsedVersion, name: str) -> list[str]:
-    """Next nodes on the normal flow: boundary events (exception paths) are left out."""
-    ts = parsed.spec.task_specs[name]
-    return [o.name for o in ts.outputs if type(o).__name__ != "BoundaryEvent"]

@@ -11,6 +11,8 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers import DefaultRegistry
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -73,10 +75,28 @@ class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class EncodingRegistry(DefaultRegistry):
+    """Converts for the JSON encoder, always: known objects become dicts, data is left for the encoder.
+
+    SpiffWorkflow's serializer gets this by flipping a flag on its one registry around every save, which
+    two threads saving at once would flip under each other; this registry never changes after it is built.
+    """
+
+    def convert(self, obj):
+        typename = self.typenames.get(obj.__class__)
+        if typename in self.convert_to_dict:
+            return self.convert_to_dict[typename](obj)
+        if isinstance(obj, dict):
+            return self.clean(obj)
+        return obj
+
+
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = SpecFreeWorkflowConverter
-REGISTRY = BpmnWorkflowSerializer.configure(_config)
-SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
+REGISTRY = BpmnWorkflowSerializer.configure(_config)  # restores states and messages; converts messages fully
+_ENCODING = BpmnWorkflowSerializer.configure(_config, EncodingRegistry())  # dumps states
+_ENCODER = create_encoder(_ENCODING)
+_VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
 
 class EngineStepError(Exception):
@@ -102,22 +122,18 @@ def new_workflow(parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
 
 
 def dump(workflow: BpmnWorkflow) -> str:
-    """The instance state as compact JSON, without any spec."""
-    REGISTRY._encoder_mode = True
-    try:
-        dct = REGISTRY.convert(workflow)
-    finally:
-        REGISTRY._encoder_mode = False
-    dct[SERIALIZER.VERSION_KEY] = VERSION
-    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"), ensure_ascii=False)
+    """The instance state as compact JSON, without any spec; safe to call from several threads at once."""
+    dct = _ENCODING.convert(workflow)
+    dct[_VERSION_KEY] = VERSION
+    return json.dumps(dct, cls=_ENCODER, separators=(",", ":"), ensure_ascii=False)
 
 
 def load(state: str, parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
     """Rebuild a workflow from stored state and re-attach the sandboxed script engine."""
-    dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
-    if dct.get(SERIALIZER.VERSION_KEY) != VERSION:
-        raise ValueError(f"stored state has serializer version {dct.get(SERIALIZER.VERSION_KEY)}, expected {VERSION}")
-    dct.pop(SERIALIZER.VERSION_KEY)
+    dct = json.loads(state)
+    if dct.get(_VERSION_KEY) != VERSION:
+        raise ValueError(f"stored state has serializer version {dct.get(_VERSION_KEY)}, expected {VERSION}")
+    dct.pop(_VERSION_KEY)
     dct["_parsed"] = parsed
     workflow = REGISTRY.restore(dct)
     workflow.script_engine = script_engine  # never serialized: without this the default, unsafe engine runs
@@ -197,7 +213,9 @@ def reached_properties(workflow: BpmnWorkflow, since: set[str]) -> tuple[set[str
 
 def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
     due = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in all_tasks(workflow):  # a plain walk: get_tasks(state=...) costs a tree iteration per save
+        if task.state != TaskState.WAITING:
+            continue
         ed = getattr(task.task_spec, "event_definition", None)
         if not isinstance(ed, TimerEventDefinition):
             continue

@@ -11,7 +11,7 @@ from engine.infra.errors import NotFound
 from engine.org import access
 from engine.onestop.delegations import SIGNATURE_FORMS
 from engine.models import Dossier, Role, Unit, User, WorkItem
-from engine.workflow.tasks import task_form
+from engine.workflow.tasks import task_forms
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,12 @@ def step_records(session: Session, items: list[WorkItem]) -> list[StepRecord]:
     if not items:
         return []
     names = _names(session, {i.completed_by_id for i in items} | {i.on_behalf_of_id for i in items})
+    forms = task_forms(session, [i for i in items if i.data])  # one query however long the history
     records = []
     for item in items:
         records.append(StepRecord(item.id, item.name, item.completed_at, names.get(item.completed_by_id, "—"),
                                   item.signature_form, names.get(item.on_behalf_of_id),
-                                  item.verdict, _notes(session, item, item.data or {})))
+                                  item.verdict, _notes(forms.get(item.id, (None, None)), item.data or {})))
     return records
 
 
@@ -115,11 +116,11 @@ def signature_block(session: Session, item_id: int, user_id: int, now: datetime)
                           names.get(item.on_behalf_of_id, ""), names.get(item.completed_by_id, ""), unit, item)
 
 
-def _notes(session: Session, item: WorkItem, data: dict) -> list[Note]:
+def _notes(form: tuple[dict | None, dict | None], data: dict) -> list[Note]:
     """Submitted values in the form's field order, with titles and enum labels where the form gives them."""
     if not data:
         return []
-    schema, ui = task_form(session, item)
+    schema, ui = form
     properties, ui = (schema or {}).get("properties", {}), ui or {}
     order = [name for name in ui.get("ui:order", []) if name in data]
     order += [name for name in properties if name in data and name not in order]

@@ -25,6 +25,7 @@ def budget_report(parsed: spiff.ParsedVersion, limit_days: Decimal,
                   hours_per_day: Decimal = DEFAULT_HOURS_PER_DAY) -> BudgetReport:
     """Walk every path from start to end of the top process (each step once per path, boundary-event
     exception paths excluded) and return the one whose step budgets sum highest."""
+    successors = {node.name: node.successors for node in parsed.nodes if node.top}
     days = {bpmn_id: _days(props["step_budget"], hours_per_day)
             for bpmn_id, props in spiff.step_properties(parsed).items() if props.get("step_budget")}
     best: tuple[Decimal, tuple[str, ...]] = (Decimal(0), ())
@@ -39,7 +40,7 @@ def budget_report(parsed: spiff.ParsedVersion, limit_days: Decimal,
             total, path = total + days[node], path + (node,)
         if total > best[0]:
             best = (total, path)
-        for nxt in spiff.normal_successors(parsed, node):
+        for nxt in successors[node]:
             if nxt not in seen:
                 stack.append((nxt, total, path, seen | {node}))
     limit = max(limit_days, Decimal(1)) if limit_days <= 0 else limit_days  # same-day: within one working day

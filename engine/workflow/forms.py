@@ -1,9 +1,17 @@
 """Form data checks against a task's JSON Schema, reported field by field."""
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
 from jsonschema import Draft202012Validator
 
 from engine.infra.errors import ValidationFailed
+
+_NO_FORM = {"type": "object", "properties": {}}
+_VALIDATORS: OrderedDict[int, tuple[dict, Draft202012Validator]] = OrderedDict()  # id(schema) -> (schema, validator)
+_VALIDATORS_MAX = 512
+_lock = Lock()
 
 
 def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dict[str, list[str]]:
@@ -27,14 +35,26 @@ def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dic
 
 def validate_form(schema: dict | None, data: dict) -> dict:
     """Check task form data; unknown keys are refused even when the schema does not say so."""
-    if schema is None:
-        schema = {"type": "object", "properties": {}}
-    if "additionalProperties" not in schema:
-        schema = {**schema, "additionalProperties": False}
-    errors = field_errors(Draft202012Validator(schema), data)
+    errors = field_errors(form_validator(_NO_FORM if schema is None else schema), data)
     if errors:
         raise ValidationFailed("Dữ liệu biểu mẫu chưa hợp lệ.", errors)
     return data
+
+
+def form_validator(schema: dict) -> Draft202012Validator:
+    """One validator per form document (a version's forms never change), refusing keys the form lacks."""
+    with _lock:
+        hit = _VALIDATORS.get(id(schema))
+        if hit is not None and hit[0] is schema:
+            _VALIDATORS.move_to_end(id(schema))
+            return hit[1]
+    strict = schema if "additionalProperties" in schema else {**schema, "additionalProperties": False}
+    validator = Draft202012Validator(strict)
+    with _lock:  # the schema is kept with its validator, so its id cannot be reused while cached
+        _VALIDATORS[id(schema)] = (schema, validator)
+        if len(_VALIDATORS) > _VALIDATORS_MAX:
+            _VALIDATORS.popitem(last=False)
+    return validator
 
 
 def _path(prefix: str, parts: list) -> str:

@@ -4,40 +4,75 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff
 from engine.infra.audit import record_event
-from engine.org.calendar import budget_due, parse_budget
-from engine.workflow import actions
-from engine.workflow.helpers import helpers_for
-from engine.workflow.catalog import VersionBundle, version_bundle
-from engine.infra.db import is_postgresql
 from engine.infra.errors import Conflict, NotFound, ScriptError
-from engine.models import Dossier, Message, ProcessInstance, ProcessVersion, Unit, WorkItem
-from engine.org.calendar import unit_calendar
+from engine.models import Dossier, ProcessInstance, Unit
+from engine.org.calendar import budget_due, parse_budget, unit_calendar
+from engine.workflow import actions, store
+from engine.workflow.catalog import VersionBundle, version_bundle
+from engine.workflow.helpers import helpers_for
+from engine.workflow.store import DossierFacts, InstanceRow, Loaded
 
 TERMINAL_STATUSES = {3, 8, 10}
 
 
-@dataclass
+@dataclass(eq=False)
 class InstanceRun:
-    """An instance loaded for one unit of work; `finish` saves it."""
+    """An instance loaded for one unit of work; `finish` saves it.
+
+    The run keeps its own writes (status projection, new work items, audit events) as plain values and
+    stores them in a few statements at `save`. A dossier action needs the dossier as a mapped object:
+    `run.dossier` loads it, and from then on the session writes the dossier and the run's events.
+    """
 
     session: Session
-    instance: ProcessInstance
-    dossier: Dossier
+    instance: InstanceRow
+    facts: DossierFacts
     bundle: VersionBundle
     workflow: object
     now: datetime
     actor_id: int | None
     completed_before: set[str] = field(default_factory=set)
     ready_before: set[str] = field(default_factory=set)
+    events: list[dict] = field(default_factory=list)
+    new_items: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)
+    status_changed: bool = False
+    mapped: Dossier | None = None
+
+    @property
+    def dossier(self) -> Dossier:
+        """The dossier as a mapped object, loaded on first use; the run's pending changes go with it."""
+        if self.mapped is None:
+            self.mapped = self.session.get(Dossier, self.facts.id, populate_existing=True)
+            if self.status_changed:
+                self.mapped.status, self.mapped.finished_at = self.facts.status, self.facts.finished_at
+                self.mapped.returned_at, self.status_changed = self.facts.returned_at, False
+            for event in self.events:
+                record_event(self.session, **event)
+            self.events.clear()
+        return self.mapped
+
+    @property
+    def current(self) -> Dossier | DossierFacts:
+        """The dossier as the run sees it now: the mapped object once loaded, the plain facts until then."""
+        return self.mapped if self.mapped is not None else self.facts
+
+    def record(self, **event) -> None:
+        """An audit event, written with the run's other rows (in the order recorded)."""
+        if self.mapped is not None:
+            record_event(self.session, **event)
+        else:
+            self.events.append({"status_before": None, "status_after": None, "work_item_id": None,
+                                "detail": None, **event})
 
 
-def script_engine(session: Session, dossier: Dossier, now: datetime):
+def script_engine(session: Session, dossier, now: datetime):
     """The sandboxed engine with the helpers BPMN expressions may call, on the deciding unit's calendar."""
     def calendar_of():
         return unit_calendar(session, dossier.deciding_unit_id)
@@ -59,7 +94,11 @@ def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_i
     )
     session.add(instance)
     session.flush()
-    run = InstanceRun(session, instance, dossier, bundle, workflow, now, actor_id)
+    row = InstanceRow(instance.id, dossier.id, version_id, instance.unit_id, "running", instance.revision, "")
+    facts = DossierFacts(dossier.id, dossier.code, dossier.procedure_id, dossier.status, dossier.due_at,
+                         dossier.receiving_unit_id, dossier.deciding_unit_id, dossier.finished_at,
+                         dossier.returned_at)
+    run = InstanceRun(session, row, facts, bundle, workflow, now, actor_id, mapped=dossier)
     run_step(run, spiff.advance)
     if first_message is not None:
         run_step(run, spiff.deliver, first_message)
@@ -72,47 +111,35 @@ def open_instance(session: Session, instance_id: int, *, now: datetime, actor_id
 
     The revision column is checked again when the instance is saved, so a stale copy can never win.
     """
-    if not is_postgresql(session):
-        # SQLite has no row locks: a no-op write takes the database write lock before the state is read.
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                        .values(revision=ProcessInstance.revision))
-    else:
-        # The dossier first, then its instance: the order dossier actions of the pages take them in, so a
-        # BPMN step and a page action on one dossier wait for each other instead of deadlocking.
-        session.execute(select(Dossier.id).join(ProcessInstance, ProcessInstance.dossier_id == Dossier.id)
-                        .where(ProcessInstance.id == instance_id).with_for_update(of=Dossier))
-    statement = (
-        select(ProcessInstance, ProcessVersion.checksum)
-        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-        .join(ProcessInstance.dossier)
-        .options(contains_eager(ProcessInstance.dossier))
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update(of=ProcessInstance)
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(statement).first()
-    if row is None:
+    loaded = store.lock_and_load_instance(session, instance_id)
+    if loaded is None:
         raise NotFound(f"Không có tiến trình #{instance_id}.")
-    instance, digest = row
+    return begin(session, loaded, now=now, actor_id=actor_id)
+
+
+def begin(session: Session, loaded: Loaded, *, now: datetime, actor_id: int | None) -> InstanceRun:
+    """A run of a locked and loaded instance; it must still be running."""
+    instance, facts = loaded.instance, loaded.dossier
     if instance.status != "running":
-        raise Conflict(f"Tiến trình của hồ sơ {instance.dossier.code} không còn chạy ({instance.status}).")
-    bundle = version_bundle(session, instance.process_version_id, digest)
+        raise Conflict(f"Tiến trình của hồ sơ {facts.code} không còn chạy ({instance.status}).")
+    bundle = version_bundle(session, instance.process_version_id, loaded.checksum)
     try:
-        workflow = spiff.load(instance.state, bundle.parsed, script_engine(session, instance.dossier, now))
+        workflow = spiff.load(instance.state, bundle.parsed, script_engine(session, facts, now))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSON or serializer-format damage
-        raise ScriptError(f"Không đọc được trạng thái tiến trình của hồ sơ {instance.dossier.code}: {exc}") from exc
+        raise ScriptError(f"Không đọc được trạng thái tiến trình của hồ sơ {facts.code}: {exc}") from exc
     completed, _ = spiff.reached_properties(workflow, set())
     ready = {task.task_id for task in spiff.ready_user_tasks(workflow)}
-    return InstanceRun(session, instance, instance.dossier, bundle, workflow, now, actor_id, completed, ready)
+    return InstanceRun(session, instance, facts, bundle, workflow, now, actor_id, completed, ready)
 
 
-def finish(run: InstanceRun, completing: WorkItem | None = None) -> None:
+def finish(run: InstanceRun, completing: str | None = None) -> None:
     project(run, completing)
     save(run)
 
 
-def project(run: InstanceRun, completing: WorkItem | None = None) -> None:
-    """Bring the dossier status and the work items in line with the advanced workflow."""
+def project(run: InstanceRun, completing: str | None = None) -> None:
+    """Bring the dossier status and the work items in line with the advanced workflow (`completing`: the
+    task id of the item the caller completes itself)."""
     _, reached = spiff.reached_properties(run.workflow, run.completed_before)
     for props, data in reached:
         if not props.get("dossier_action"):
@@ -123,32 +150,49 @@ def project(run: InstanceRun, completing: WorkItem | None = None) -> None:
 
 
 def save(run: InstanceRun) -> None:
-    """Queue thrown messages, store the state and next timer; flush so a stale revision surfaces here."""
+    """Queue thrown messages, store the state and next timer under the revision read, then the new rows."""
     session, instance, workflow = run.session, run.instance, run.workflow
     for event in spiff.drain_events(workflow):  # drained before dumping, or they would be stored twice
         name = event["event_definition"]["name"]
-        session.add(Message(
-            name=name, correlation=run.dossier.code, payload=event,
-            state="pending", attempts=0, sender_instance_id=instance.id, created_at=run.now,
-        ))
-        record_event(session, action="message_sent", at=run.now, actor_id=run.actor_id, dossier_id=run.dossier.id,
-                     instance_id=instance.id, detail={"message": name, "from_unit_id": instance.unit_id})
+        run.messages.append({"name": name, "correlation": run.facts.code, "payload": event, "state": "pending",
+                             "attempts": 0, "sender_instance_id": instance.id, "created_at": run.now})
+        run.record(action="message_sent", at=run.now, actor_id=run.actor_id, dossier_id=run.facts.id,
+                   instance_id=instance.id, detail={"message": name, "from_unit_id": instance.unit_id})
     instance.waiting_for = spiff.waiting_message_names(workflow) or None
     try:
         instance.next_timer_at = spiff.next_timer_due(workflow)
     except spiff.EngineStepError as exc:
-        raise ScriptError(f"Lỗi hẹn giờ trong quy trình của hồ sơ {run.dossier.code}: {exc.message}",
+        raise ScriptError(f"Lỗi hẹn giờ trong quy trình của hồ sơ {run.facts.code}: {exc.message}",
                           element=exc.element) from exc
     if spiff.is_completed(workflow):
         instance.status = "completed"
         instance.next_timer_at = None
     instance.state = spiff.dump(workflow)
-    instance.updated_at = run.now
-    code = run.dossier.code
+    _store(run, lambda: store.save_instance(session, instance, run.now))
+    if run.status_changed:
+        store.save_dossier_status(session, run.facts)
+        run.status_changed = False
+    store.add_rows(session, run.new_items, run.events, run.messages)
+    run.new_items, run.events, run.messages = [], [], []
+
+
+def stop(run: InstanceRun) -> None:
+    """The dossier was stopped: the instance stops where it is, its timers with it."""
+    run.instance.status, run.instance.next_timer_at = "stopped", None
+    _store(run, lambda: store.save_instance_status(run.session, run.instance, run.now))
+
+
+def _store(run: InstanceRun, write) -> None:
+    """Write the instance after whatever the session holds (a dossier action's changes); a stale revision,
+    here or in the session, is a conflict."""
+    code = run.facts.code
+    stale = Conflict(f"Hồ sơ {code} vừa được người khác cập nhật; hãy tải lại và thử lại.")
     try:
-        session.flush()
+        run.session.flush()
     except StaleDataError as exc:
-        raise Conflict(f"Hồ sơ {code} vừa được người khác cập nhật; hãy tải lại và thử lại.") from exc
+        raise stale from exc
+    if not write():
+        raise stale
 
 
 def shift_timers(run: InstanceRun, move) -> None:
@@ -160,38 +204,31 @@ def run_step(run: InstanceRun, step, *args) -> None:
     try:
         step(run.workflow, run.now, *args)
     except spiff.EngineStepError as exc:
-        raise ScriptError(f"Lỗi khi chạy quy trình của hồ sơ {run.dossier.code}: {exc.message}",
+        raise ScriptError(f"Lỗi khi chạy quy trình của hồ sơ {run.facts.code}: {exc.message}",
                           element=exc.element) from exc
 
 
-def _project_work_items(run: InstanceRun, completing: WorkItem | None) -> None:
-    session = run.session
+def _project_work_items(run: InstanceRun, completing: str | None) -> None:
     ready = spiff.ready_user_tasks(run.workflow)
     ready_ids = {task.task_id for task in ready}
     # Work items mirror the ready tasks of the state that was loaded, so only what changed is touched.
     known = run.ready_before
-    gone = known - ready_ids - ({completing.task_id} if completing is not None else set())
-    stale = session.scalars(
-        select(WorkItem).where(WorkItem.instance_id == run.instance.id, WorkItem.task_id.in_(gone),
-                               WorkItem.state == "ready")
-    ).all() if gone else []
-    for item in stale:
-        item.state = "cancelled"
-        record_event(session, action="task_cancelled", at=run.now, actor_id=run.actor_id,
-                     dossier_id=run.dossier.id, instance_id=run.instance.id, work_item_id=item.id)
+    gone = known - ready_ids - ({completing} if completing is not None else set())
+    for item_id in store.cancel_items(run.session, run.instance.id, gone) if gone else []:
+        run.record(action="task_cancelled", at=run.now, actor_id=run.actor_id, dossier_id=run.facts.id,
+                   instance_id=run.instance.id, work_item_id=item_id)
     for task in ready:
         if task.task_id in known:
             continue
         props = task.properties
         budget = props.get("step_budget")
         unit_id = _unit_for(run, task.lane, props.get("unit"))
-        item = WorkItem(
-            instance_id=run.instance.id, dossier_id=run.dossier.id, task_id=task.task_id, bpmn_id=task.bpmn_id,
-            name=task.name, role_key=task.lane, unit_id=unit_id, form=props.get("formJsonSchemaFilename"),
-            state="ready", ready_at=run.now,
-            due_at=budget_due(unit_calendar(session, unit_id), run.now, budget) if _budgeted(budget) else None,
-        )
-        session.add(item)
+        run.new_items.append({
+            "instance_id": run.instance.id, "dossier_id": run.facts.id, "task_id": task.task_id,
+            "bpmn_id": task.bpmn_id, "name": task.name, "role_key": task.lane, "unit_id": unit_id,
+            "form": props.get("formJsonSchemaFilename"), "state": "ready", "ready_at": run.now,
+            "due_at": budget_due(unit_calendar(run.session, unit_id), run.now, budget) if _budgeted(budget) else None,
+        })
         _apply_status(run, props.get("dossier_status"))
 
 
@@ -201,6 +238,7 @@ def apply_action(run: InstanceRun, action: str, props: dict, data: dict) -> None
     if handler is None:
         names = ", ".join(sorted(actions.action_names()))
         raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ; dùng: {names}.")
+    run.dossier  # noqa: B018 - an action works on the mapped dossier; load it before the action runs
     handler(run, props, data)
 
 
@@ -212,7 +250,7 @@ def _budgeted(budget: str | None) -> bool:
 def _apply_status(run: InstanceRun, value: str | None) -> None:
     if value is None:
         return
-    dossier, status = run.dossier, int(value)
+    dossier, status = run.current, int(value)
     if status == dossier.status:
         return
     before = dossier.status
@@ -221,15 +259,19 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
         dossier.finished_at = run.now
     if status == 10:
         dossier.returned_at = run.now
-    record_event(run.session, action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
-                 instance_id=run.instance.id, status_before=before, status_after=status)
+    if dossier is run.facts:
+        run.status_changed = True
+    else:  # the plain facts follow the mapped dossier: messages and timers read them
+        run.facts.status, run.facts.finished_at, run.facts.returned_at = status, dossier.finished_at, dossier.returned_at
+    run.record(action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
+               instance_id=run.instance.id, status_before=before, status_after=status)
 
 
 def _unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
     """The unit whose role holders see a task: the lane's mapping in procedure.toml, deciding by default."""
     where = override or run.bundle.lane_unit(lane)
     if where == "receiving":
-        return run.dossier.receiving_unit_id
+        return run.facts.receiving_unit_id
     if where == "deciding":
         return run.instance.unit_id  # the dossier's deciding unit, or the partner agency running this part
     unit_id = run.session.scalar(select(Unit.id).where(Unit.code == where))

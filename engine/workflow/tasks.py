@@ -1,6 +1,7 @@
 """People's work on a step: claiming, reassigning, and completing a user task with its form."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,12 +12,15 @@ from engine import spiff
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
-from engine.models import Dossier, ProcessInstance, User, WorkItem
+from engine.models import Dossier, ProcessInstance, ProcessVersion, User, WorkItem
 from engine.org import access
 from engine.org.accounts import role_holders
-from engine.workflow import runtime
+from engine.workflow import runtime, store
 from engine.workflow.catalog import version_bundle
 from engine.workflow.forms import validate_form
+
+
+EMPTY_FORM = {"type": "object", "properties": {}}
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,10 @@ class Completion:
     status_before: int
     status_after: int
     verdict: str | None
+    dossier_id: int
+    name: str  # the step's name
+    signature_form: str | None = None  # TUQ. / KT. … when completed under a delegation
+    on_behalf_of: str | None = None  # the delegator's full name
 
 
 def get_work_item(session: Session, item_id: int, user_id: int, now: datetime | None = None) -> WorkItem:
@@ -48,14 +56,25 @@ def _authorized_item(session: Session, item_id: int, user_id: int,
 
 def task_form(session: Session, item: WorkItem) -> tuple[dict | None, dict | None]:
     """The JSON Schema and UI schema of a work item's form, from its instance's process version."""
-    version_id = session.scalar(select(ProcessInstance.process_version_id)
-                                .where(ProcessInstance.id == item.instance_id))
-    bundle = version_bundle(session, version_id)
-    if not item.form:
-        return None, None
-    spec = bundle.parsed.user_tasks.get(item.bpmn_id)
-    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
-    return bundle.forms.get(item.form), bundle.forms.get(ui_name) if ui_name else None
+    return task_forms(session, [item])[item.id]
+
+
+def task_forms(session: Session, items: list[WorkItem]) -> dict[int, tuple[dict | None, dict | None]]:
+    """(JSON Schema, UI schema) of each item's form, by item id: one query for all their versions."""
+    versions = {instance_id: (version_id, digest) for instance_id, version_id, digest in session.execute(
+        select(ProcessInstance.id, ProcessVersion.id, ProcessVersion.checksum)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .where(ProcessInstance.id.in_({item.instance_id for item in items})))} if items else {}
+    forms = {}
+    for item in items:
+        if not item.form:
+            forms[item.id] = (None, None)
+            continue
+        bundle = version_bundle(session, *versions[item.instance_id])
+        spec = bundle.parsed.user_tasks.get(item.bpmn_id)
+        ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+        forms[item.id] = (bundle.forms.get(item.form), bundle.forms.get(ui_name) if ui_name else None)
+    return forms
 
 
 def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> WorkItem:
@@ -66,11 +85,12 @@ def claim_task(session: Session, item_id: int, user_id: int, now: datetime) -> W
     claimed = session.execute(
         update(WorkItem).where(WorkItem.id == item.id, WorkItem.state == "ready", WorkItem.assignee_id.is_(None))
         .values(assignee_id=user_id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
-    session.refresh(item)
     if not claimed:
+        session.refresh(item)
         if item.state != "ready":
             raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
         raise Conflict(f"Công việc đã được {_name(session, item.assignee_id)} nhận xử lý.")
+    store.claimed(item, user_id, now)
     record_event(session, action="task_claimed", at=now, actor_id=user_id, dossier_id=item.dossier_id,
                  instance_id=item.instance_id, work_item_id=item.id)
     session.flush()
@@ -129,37 +149,41 @@ def _role_holders(session: Session, item: WorkItem) -> list[User]:
     return role_holders(session, item.role_key, item.unit_id)
 
 
-def complete_task(session: Session, item_id: int, data: dict, actor_id: int, now: datetime) -> Completion:
-    """Validate the form, complete the user task in its instance and save everything in one flush."""
-    item, delegation = _authorized_item(session, item_id, actor_id, now)
-    with session.no_autoflush:
-        return _complete(session, item, delegation, data, actor_id, now)
+def complete_task(session: Session, item_id: int, data: dict | Callable[[dict], dict], actor_id: int,
+                  now: datetime) -> Completion:
+    """Validate the form, complete the user task in its instance and save everything: a handful of statements.
 
-
-def _complete(session: Session, item: WorkItem, delegation: access.Delegated | None, data: dict, actor_id: int,
-              now: datetime) -> Completion:
-    run = runtime.open_instance(session, item.instance_id, now=now, actor_id=actor_id)
+    `data` is the form data, or a function that reads it given the form's JSON Schema (posted text needs the
+    schema to become JSON values)."""
+    grants = access.grants_of(session, actor_id)
+    loaded = store.lock_and_load_item(session, item_id)
+    if loaded is None:
+        raise NotFound(f"Không có công việc #{item_id}.")
+    item = loaded.item
+    delegation = access.check_work(grants, item, loaded.dossier.procedure_id, now)
+    run = runtime.begin(session, loaded, now=now, actor_id=actor_id)
     if item.state != "ready" or not spiff.task_is_ready(run.workflow, item.task_id):
         who = _name(session, item.completed_by_id) if item.completed_by_id else "người khác"
         raise Conflict(f"Công việc '{item.name}' đã được {who} hoàn thành hoặc không còn chờ xử lý.")
     if item.assignee_id not in (None, actor_id):
         raise Conflict(f"Công việc đang được {_name(session, item.assignee_id)} xử lý.")
-    data = validate_form(run.bundle.forms.get(item.form) if item.form else None, data)
-    status_before = run.dossier.status
+    schema = run.bundle.forms.get(item.form) if item.form else None
+    data = validate_form(schema, data(schema or EMPTY_FORM) if callable(data) else data)
+    status_before = run.current.status
     runtime.run_step(run, spiff.complete_user_task, item.task_id, data)
-    item.state, item.completed_by_id, item.completed_at = "completed", actor_id, now
-    item.verdict = verdict(item.due_at, now)
-    item.data = data
-    if delegation is not None:
-        item.on_behalf_of_id, item.signature_form = delegation.from_user_id, delegation.signature_form
-    if item.assignee_id is None:
-        item.assignee_id, item.claimed_at = actor_id, now
-    runtime.project(run, completing=item)
-    record_event(session, action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
-                 instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
-                 status_after=run.dossier.status, detail={"task": item.bpmn_id, "verdict": item.verdict})
+    done = verdict(item.due_at, now)
+    signer = (delegation.from_user_id, delegation.signature_form) if delegation is not None else (None, None)
+    claimer = (actor_id, now) if item.assignee_id is None else (item.assignee_id, item.claimed_at)
+    store.complete_item(session, item.id, completed_by_id=actor_id, completed_at=now, verdict=done, data=data,
+                        on_behalf_of_id=signer[0], signature_form=signer[1], assignee_id=claimer[0],
+                        claimed_at=claimer[1])
+    runtime.project(run, completing=item.task_id)
+    run.record(action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
+               instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,
+               status_after=run.current.status, detail={"task": item.bpmn_id, "verdict": done})
     runtime.save(run)
-    return Completion(item.id, run.dossier.code, status_before, run.dossier.status, item.verdict)
+    return Completion(item.id, run.facts.code, status_before, run.current.status, done, item.dossier_id, item.name,
+                      signer[1], _name(session, signer[0]) if signer[0] else None)
 
 
 def verdict(due_at: datetime | None, done_at: datetime) -> str | None:

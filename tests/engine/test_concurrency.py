@@ -98,3 +98,26 @@ def test_concurrent_intake_numbers_dossiers_uniquely(factory, org, now):
     assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 21))
     with unit_of_work(factory) as s:
         assert s.scalar(select(func.count()).select_from(Dossier)) == 20
+
+
+def test_completion_from_a_stale_copy_is_refused_and_writes_nothing(factory, org, now, monkeypatch):
+    """Should a completion ever work on a copy read before another save (the lock prevents it), the revision
+    check refuses it: no item completed, no event, no next item."""
+    from engine.workflow import store
+
+    receive(factory, org, now)
+    item_id = first_item(factory, org["motcua.tinh"])
+    read = store.lock_and_load_item
+
+    def stale_read(session, wanted):
+        loaded = read(session, wanted)
+        loaded.instance.revision -= 1
+        return loaded
+
+    monkeypatch.setattr(store, "lock_and_load_item", stale_read)
+    with pytest.raises(Conflict):
+        with unit_of_work(factory) as s:
+            complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
+    with unit_of_work(factory) as s:
+        assert [(i.bpmn_id, i.state) for i in s.scalars(select(WorkItem))] == [("ut_tiep_nhan", "ready")]
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.action == "task_completed")) == 0

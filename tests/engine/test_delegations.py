@@ -39,7 +39,8 @@ def test_delegate_completes_the_approval_and_the_signature_form_is_recorded(fact
         [item] = open_items(s, specialist, now=now)
         assert item.bpmn_id == "ut_phe_duyet"
         assert open_items(s, specialist) == []  # without a time, only roles held count
-        complete_task(s, item.id, {"quyet_dinh": "dong_y"}, specialist, now)
+        completion = complete_task(s, item.id, {"quyet_dinh": "dong_y"}, specialist, now)
+    assert (completion.signature_form, completion.on_behalf_of) == ("TUQ.", "Lê Hoàng Nam")
     with unit_of_work(factory) as s:
         done = s.get(WorkItem, item.id)
         assert (done.completed_by_id, done.on_behalf_of_id, done.signature_form) == (

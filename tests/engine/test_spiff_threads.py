@@ -1,0 +1,68 @@
+"""Saving workflow states from several threads at once: each thread reads back exactly what it saved."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import datetime
+
+from engine import spiff
+from engine.infra.clock import VN_TZ
+from engine.spiff.workflow import REGISTRY
+from tests.bpmn_builder import linear_user_tasks
+
+THREADS = 6  # five savers and one message converter
+ROUNDS = 150
+
+
+def test_states_saved_from_several_threads_at_once_read_back_correctly():
+    parsed = spiff.parse_version({"p.bpmn": linear_user_tasks("tthc_threads", 3)}, "tthc_threads")
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    failures: list[str] = []
+    start = threading.Barrier(THREADS + 1)
+
+    def saver(n: int) -> None:
+        workflow = spiff.new_workflow(parsed, spiff.make_script_engine())
+        spiff.advance(workflow, now)
+        expected = {"nguoi": f"Người {n}", "so": n, "luc": datetime(2026, 3, n + 1, 9, 0, tzinfo=VN_TZ)}
+        spiff.complete_user_task(workflow, now, spiff.ready_user_tasks(workflow)[0].task_id, expected)
+        start.wait()
+        for _ in range(ROUNDS):
+            state = spiff.dump(workflow)
+            loaded = spiff.load(state, parsed, spiff.make_script_engine())
+            [ready] = spiff.ready_user_tasks(loaded)
+            data = {key: value for key, value in _task_data(loaded, ready.task_id).items() if key in expected}
+            if data != expected:
+                failures.append(f"thread {n}: {data!r}")
+                return
+
+    def converter() -> None:
+        """What a message's payload goes through: fully converted, whatever the savers are doing."""
+        payload = {"luc": datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ), "ma": "X"}
+        start.wait()
+        for _ in range(ROUNDS * 20):
+            try:
+                json.dumps(REGISTRY.convert(payload))
+            except TypeError as exc:
+                failures.append(f"message conversion: {exc}")
+                return
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so the savers really interleave
+    try:
+        threads = [threading.Thread(target=saver, args=(n,)) for n in range(THREADS - 1)]
+        threads.append(threading.Thread(target=converter))
+        for thread in threads:
+            thread.start()
+        start.wait()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        sys.setswitchinterval(previous)
+    assert failures == []
+
+
+def _task_data(workflow, task_id: str) -> dict:
+    from uuid import UUID
+
+    return workflow.get_task_from_id(UUID(task_id)).data
