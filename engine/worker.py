@@ -1,5 +1,5 @@
-"""The worker loop: the sweeps of liên thông messages, timers, then notifications, run by `motcua worker` or in
-a thread of `motcua run`."""
+"""The worker loop: the sweeps of liên thông messages, timers, scheduled version activations, then
+notifications, run by `motcua worker` or in a thread of `motcua run`."""
 from __future__ import annotations
 
 import functools
@@ -16,6 +16,7 @@ from engine.infra.mail import email_sender_from, sms_adapter_from
 from engine.onestop.notices import send_pending_notifications
 from engine.workflow.messages import deliver_pending_messages
 from engine.workflow.timers import fire_due_timers
+from engine.workflow.versions import activate_due_versions
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ def sweep(factory: sessionmaker[Session], notify: Notify | None = None) -> int:
     if delivered:
         log.info("delivered %d message(s)", delivered)
     fired = fire_due_timers(factory, clock.now())
+    activated = activate_due_versions(factory, clock.now())
+    if activated:
+        log.info("activated %d scheduled version(s)", activated)
     if notify is not None:
         sent = notify(factory, clock.now())
         if sent:

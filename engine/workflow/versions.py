@@ -6,9 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.infra.audit import record_event
+from engine.infra.sweep import Job, sweep
 from engine.infra.errors import Conflict, InvalidProcess, NotFound, ValidationFailed
 from engine.models import Procedure, ProcessVersion
 from engine.org import access
@@ -154,14 +155,23 @@ def activate_version(session: Session, code: str, number: int, actor_id: int | N
     return version
 
 
-def activate_due_versions(session: Session, now: datetime) -> list[ProcessVersion]:
-    """Approved versions whose scheduled instant has come (the decision's effective date), activated."""
-    due = list(session.scalars(select(ProcessVersion).where(ProcessVersion.status == "approved",
-                                                            ProcessVersion.activate_at <= now)
-                               .order_by(ProcessVersion.activate_at, ProcessVersion.id).with_for_update()))
-    for version in due:
-        _activate(session, version, None, now)
-    return due
+def activate_due_versions(factory: sessionmaker[Session], now: datetime, limit: int = 50) -> int:
+    """The worker's sweep of scheduled activations: approved versions whose instant (the decision's effective
+    date) has come go live, one unit of work each; a failure is recorded and the schedule cleared, so an
+    administrator sees it and activates by hand."""
+    due = (select(ProcessVersion.id).where(ProcessVersion.status == "approved", ProcessVersion.activate_at <= now)
+           .order_by(ProcessVersion.activate_at, ProcessVersion.id))
+
+    def work(session: Session, version_id: int) -> None:
+        _activate(session, session.get(ProcessVersion, version_id), None, now)
+
+    def fail(session: Session, version_id: int, exc: Exception) -> None:
+        version = session.get(ProcessVersion, version_id)
+        version.activate_at = None
+        _audit(session, version, "version_activation_failed", None, now,
+               error=getattr(exc, "message", None) or repr(exc))
+
+    return sweep(factory, Job("scheduled activation of version", due, ProcessVersion.id, work, fail), limit)
 
 
 def retire_version(session: Session, code: str, number: int, actor_id: int, now: datetime) -> ProcessVersion:

@@ -136,13 +136,11 @@ def test_a_scheduled_activation_waits_for_its_instant(factory, org, now, tmp_pat
     effective = now + timedelta(days=3)
     with unit_of_work(factory) as s:
         approve_version(s, "thu-nghiem", 2, org["quantri.tinh"], now, activate_at=effective, **DECISION)
+    assert activate_due_versions(factory, now + timedelta(days=2)) == 0
+    assert activate_due_versions(factory, effective) == 1
     with unit_of_work(factory) as s:
-        assert activate_due_versions(s, now + timedelta(days=2)) == []
-    with unit_of_work(factory) as s:
-        assert [v.number for v in activate_due_versions(s, effective)] == [2]
-    with unit_of_work(factory) as s:
-        assert list_versions(s, "thu-nghiem")[0].status == "active"
-        assert activate_due_versions(s, effective + timedelta(days=1)) == []
+        assert [(v.number, v.status) for v in list_versions(s, "thu-nghiem")] == [(2, "active"), (1, "retired")]
+    assert activate_due_versions(factory, effective + timedelta(days=1)) == 0
 
 
 def test_loading_with_activation_takes_an_administrator(factory, org, now, tmp_path):
@@ -151,3 +149,16 @@ def test_loading_with_activation_takes_an_administrator(factory, org, now, tmp_p
         load(factory, folder(tmp_path, 2), now, actor_id=org["thietke.tinh"], activate=True)
     result = load(factory, folder(tmp_path, 2), now, actor_id=org["quantri.tinh"], activate=True)
     assert (result.version, result.status) == (2, "active")
+
+
+def test_the_worker_fires_a_scheduled_activation(factory, org, now, tmp_path):
+    from engine.worker import sweep
+
+    load(factory, folder(tmp_path, 1), now)
+    load(factory, folder(tmp_path, 2), now)
+    with unit_of_work(factory) as s:  # effective three days after `now`, long past on the worker's own clock
+        approve_version(s, "thu-nghiem", 2, org["quantri.tinh"], now, activate_at=now + timedelta(days=3),
+                        **DECISION)
+    sweep(factory)
+    with unit_of_work(factory) as s:
+        assert list_versions(s, "thu-nghiem")[0].status == "active"
