@@ -136,8 +136,8 @@ def _page(code: str) -> dict:
         "attachments": list_attachments(session, dossier.id),
         "fee_default": sum(int(fee.get("amount") or 0) for fee in procedure.fees or []),
         "fee_paid": format_amount(dossier.fee_paid_amount) if dossier.fee_paid_amount is not None else None,
-        "prints": {action: latest_signed(session, dossier.id, action) is not None
-                   for action in ("supplement_requested", "due_extended", "dossier_stopped")},
+        "prints": {kind: latest_signed(session, dossier.id, kind) is not None
+                   for kind in ("supplement_request", "apology", "stop")},
         "failed": None, "errors": {}, "error": None, "values": {},
     }
 
@@ -174,19 +174,19 @@ def print_control_sheet(code: str):
 @bp.get("/dossiers/<code>/mau-<number>")
 @login_required
 def print_notice(code: str, number: str):
-    """Mẫu 02 (supplement during processing), 04 (apology and extension), 05 (stop): from the latest event."""
-    templates = {"02": ("supplement_requested", "print/mau02_xu_ly.html"),
-                 "04": ("due_extended", "print/mau04.html"), "05": ("dossier_stopped", "print/mau05.html")}
+    """Mẫu 02 (supplement during processing), 04 (apology and extension), 05 (stop): the latest such letter."""
+    templates = {"02": ("supplement_request", "print/mau02_xu_ly.html"),
+                 "04": ("apology", "print/mau04.html"), "05": ("stop", "print/mau05.html")}
     if number not in templates:
         abort(404)
-    action, template = templates[number]
+    kind, template = templates[number]
     session = db_session()
     dossier = view_dossier(session, code, g.user.id, clock.now())
-    record = latest_signed(session, dossier.id, action)
+    record = latest_signed(session, dossier.id, kind)
     if record is None:
         abort(404)
-    instants = {key: datetime.fromisoformat(value) for key, value in record.detail.items()
+    instants = {key: datetime.fromisoformat(value) for key, value in record.content.items()
                 if key.endswith("_at") and isinstance(value, str)}
     return render_template(template, dossier=dossier, procedure=dossier.procedure, record=record,
-                           detail=record.detail, instants=instants, fee_paid=format_amount(dossier.fee_paid_amount)
+                           content=record.content, instants=instants, fee_paid=format_amount(dossier.fee_paid_amount)
                            if dossier.fee_paid_amount is not None else None)

@@ -3,6 +3,7 @@ from .audit import Event
 from .base import Base, UTCDateTime
 from .dossiers import Dossier, DossierSequence
 from .instances import Message, ProcessInstance, WorkItem
+from .letters import DossierLetter
 from .notifications import Notification
 from .org import CalendarDay, Delegation, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
@@ -11,6 +12,6 @@ from .records import ApiToken, Attachment, Evaluation, IntakeSlip
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "Attachment", "Base", "CalendarDay", "Evaluation", "IntakeSlip", "Delegation", "Dossier", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
+    "ApiToken", "Attachment", "Base", "CalendarDay", "Evaluation", "IntakeSlip", "Delegation", "Dossier", "DossierLetter", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
 ]

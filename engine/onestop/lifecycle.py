@@ -11,6 +11,7 @@ from engine.org import access
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.onestop.dossiers import get_dossier, lock_dossier
+from engine.onestop.letters import issue_letter
 from engine.infra.errors import Conflict, ValidationFailed
 from engine.models import Dossier, ProcessInstance, WorkItem
 from engine.onestop.notices import queue_for_dossier
@@ -49,6 +50,8 @@ def mark_supplement_requested(session: Session, dossier: Dossier, missing: list[
     record_event(session, action="supplement_requested", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  instance_id=instance_id, detail={"missing": missing, "reason": reason,
                                                   "count": dossier.supplement_count})
+    issue_letter(session, dossier.id, "supplement_request", {"missing": missing, "reason": reason}, now, actor_id,
+                 from_step=instance_id is not None)
     queue_for_dossier(session, dossier, "supplement", now, missing=missing, reason=reason)
 
 
@@ -91,6 +94,7 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
     before, dossier.status, dossier.paused_at = dossier.status, 8, None
     record_event(session, action="dossier_stopped", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  status_before=before, status_after=8, detail={"reason": reason, "stage": stage})
+    issue_letter(session, dossier.id, "stop", {"reason": reason, "stage": stage}, now, actor_id)
     session.flush()
     return dossier
 
@@ -132,11 +136,12 @@ def extend_dossier_due(session: Session, dossier: Dossier, new_day: date, reason
                                {field: ["Ngày hẹn mới phải sau hạn hiện tại."]})
     dossier.extended_due_at = new_due
     dossier.extension_count += 1
+    dues = {"due_at": dossier.due_at.isoformat() if dossier.due_at else None, "extended_due_at": new_due.isoformat()}
     record_event(session, action="due_extended", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  instance_id=instance_id, status_before=dossier.status, status_after=dossier.status,
-                 detail={"due_at": dossier.due_at.isoformat() if dossier.due_at else None,
-                         "extended_due_at": new_due.isoformat(), "reason": reason,
-                         "count": dossier.extension_count})
+                 detail={**dues, "reason": reason, "count": dossier.extension_count})
+    issue_letter(session, dossier.id, "apology", {**dues, "reason": reason}, now, actor_id,
+                 from_step=instance_id is not None)
     queue_for_dossier(session, dossier, "apology", now, reason=reason, new_due_at=new_due, original_due_at=current)
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
 from engine.onestop.dossiers import hash_secret
+from engine.onestop.letters import latest_letter
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
-from engine.models import Dossier, Evaluation, Event, Unit
+from engine.models import Dossier, Evaluation, Unit
 from engine.onestop.statuses import is_finished, status_label
 
 NOT_FOUND_MESSAGE = "Không tìm thấy hồ sơ với mã và mã tra cứu đã nhập."
@@ -102,7 +103,5 @@ def _dossier_by_secret(session: Session, code: str, secret: str) -> Dossier:
 
 def _missing(session: Session, dossier: Dossier) -> list[str]:
     """The components listed by the latest supplement request (Mẫu 02 lists them all, once)."""
-    detail = session.scalar(select(Event.detail).where(Event.dossier_id == dossier.id,
-                                                       Event.action == "supplement_requested")
-                            .order_by(Event.id.desc()).limit(1))
-    return [str(item) for item in (detail or {}).get("missing", [])]
+    letter = latest_letter(session, dossier.id, "supplement_request")
+    return [str(item) for item in (letter.content if letter is not None else {}).get("missing", [])]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.infra.clock import VN_TZ
 from engine.models import Event, Unit, User, WorkItem
 from engine.views.lookup import RATINGS
+from engine.onestop.letters import latest_letter
 from engine.onestop.fees import format_amount
 from engine.onestop.statuses import STATUS_LABELS
 
@@ -70,31 +71,24 @@ def dossier_timeline(session: Session, dossier_id: int) -> list[TimelineStep]:
 
 @dataclass(frozen=True)
 class SignedRecord:
-    """The latest event of one kind and who signed it (with TUQ./KT. when a delegate signed the step)."""
+    """The latest letter of one kind, what it says, and who signed it (TUQ./KT. when a delegate signed)."""
 
     at: datetime
-    detail: dict
+    content: dict
     signer: str | None
     on_behalf_of: str | None
     signature_form: str | None
 
 
-def latest_signed(session: Session, dossier_id: int, action: str) -> SignedRecord | None:
-    """The newest `action` event; when a BPMN step caused it, the step tells whether it was delegated."""
-    row = session.execute(select(Event, User.full_name).outerjoin(User, User.id == Event.actor_id)
-                          .where(Event.dossier_id == dossier_id, Event.action == action)
-                          .order_by(Event.at.desc(), Event.id.desc()).limit(1)).first()
-    if row is None:
+def latest_signed(session: Session, dossier_id: int, kind: str) -> SignedRecord | None:
+    """The newest letter of `kind` (supplement_request, apology, stop) as the dossier's printed form shows it."""
+    letter = latest_letter(session, dossier_id, kind)
+    if letter is None:
         return None
-    event, signer = row
-    principal = aliased(User)
-    step = session.execute(
-        select(WorkItem.signature_form, principal.full_name)
-        .outerjoin(principal, principal.id == WorkItem.on_behalf_of_id)
-        .where(WorkItem.dossier_id == dossier_id, WorkItem.completed_at == event.at,
-               WorkItem.completed_by_id == event.actor_id).limit(1)).first()
-    form, behalf = step if step is not None else (None, None)
-    return SignedRecord(event.at, dict(event.detail or {}), signer, behalf, form)
+    signers = {letter.issued_by_id, letter.on_behalf_of_id} - {None}
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(signers))).all()) if signers else {}
+    return SignedRecord(letter.issued_at, dict(letter.content or {}), names.get(letter.issued_by_id),
+                        names.get(letter.on_behalf_of_id), letter.signature_form)
 
 
 def dossier_history(session: Session, dossier_id: int) -> list[HistoryEntry]:

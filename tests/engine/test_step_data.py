@@ -2,21 +2,17 @@
 moved the data there copied every earlier step's data from its audit event without touching the trail."""
 from __future__ import annotations
 
-import uuid
-
-import pytest
-from sqlalchemy import MetaData, select, text
-from sqlalchemy import column as sa_column, table as sa_table
+from sqlalchemy import select
 
 from engine.infra import migrate
-from engine.infra.db import make_engine, make_sessionmaker, unit_of_work
-from engine.models import Event, WorkItem, metadata
+from engine.infra.db import make_sessionmaker, unit_of_work
+from engine.models import Event, WorkItem
 from engine.onestop.dossiers import get_dossier
 from engine.views.task_context import dossier_context
 from engine.views.timeline import dossier_timeline
 
-from ..conftest import POSTGRES_URL, postgres_engine_for
 from ..driving import do
+from ..migrating import all_rows, database_at, event_rows, insert_rows
 from .test_dinh_chinh_gcn import receive
 
 BEFORE = "0005"  # the revision before the work item kept its data
@@ -56,10 +52,10 @@ def test_upgrade_copies_each_steps_data_from_its_completion_event_and_leaves_the
         request, db_engine, factory, org, now):
     code = two_steps_done(factory, org, now)
     rows = _rows_as_before_the_upgrade(db_engine)
-    old = _database_at(request, db_engine.dialect.name, BEFORE)
+    old = database_at(request, db_engine.dialect.name, BEFORE)
     with old.begin() as conn:
-        _insert(conn, rows)
-    events_before = _events(old)
+        insert_rows(conn, rows)
+    events_before = event_rows(old)
 
     migrate.upgrade(old)
 
@@ -69,68 +65,16 @@ def test_upgrade_copies_each_steps_data_from_its_completion_event_and_leaves_the
     assert data["ut_tham_dinh"] == APPRAISAL and steps["ut_tham_dinh"] == APPRAISAL
     assert data["ut_tiep_nhan"] is None  # its event, like the oldest ones, carried no data
     assert data["ut_phe_duyet"] is None  # not completed
-    assert _events(old) == events_before  # nothing added, edited or removed
+    assert event_rows(old) == events_before  # nothing added, edited or removed
 
 
 def _rows_as_before_the_upgrade(engine) -> dict[str, list[dict]]:
     """Every row, with the appraisal's data put in its task_completed event as the previous revision stored
     it (the reception's event stays without, as the oldest events are); columns of later revisions go."""
-    with engine.connect() as conn:
-        rows = {t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key))]
-                for t in metadata.sorted_tables}
+    rows = all_rows(engine)
     items = {row["id"]: row for row in rows["work_item"]}
     for event in rows["event"]:
         item = items.get(event["work_item_id"])
         if event["action"] == "task_completed" and item["bpmn_id"] == "ut_tham_dinh":
             event["detail"] = {**event["detail"], "data": item["data"]}
     return rows
-
-
-def _database_at(request, dialect: str, revision: str):
-    """An empty database of the dialect, migrated to `revision`, dropped after the test."""
-    if dialect == "sqlite":
-        engine = make_engine(f"sqlite:///{request.getfixturevalue('tmp_path') / 'old.db'}")
-        request.addfinalizer(engine.dispose)
-    else:
-        schema = f"motcua_test_old_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = postgres_engine_for(schema)
-
-        def drop():
-            engine.dispose()
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        request.addfinalizer(drop)
-    migrate.upgrade(engine, revision)
-    assert migrate.current_revision(engine) == revision
-    return engine
-
-
-def _insert(conn, rows: dict[str, list[dict]]) -> None:
-    """The rows into the tables as they stand (only their columns); a foreign key of a cycle is set once both
-    rows exist."""
-    existing = MetaData()
-    existing.reflect(conn)
-    deferred = []
-    for model in metadata.sorted_tables:
-        if model.name not in existing.tables or not rows[model.name]:
-            continue
-        names = set(existing.tables[model.name].c.keys())
-        table = sa_table(model.name, *[sa_column(c.name, c.type) for c in model.c if c.name in names])
-        table_rows = [{k: v for k, v in row.items() if k in names} for row in rows[model.name]]
-        cyclic = [fk.parent.name for fk in model.foreign_keys if fk.use_alter]
-        if cyclic:
-            deferred += [(table, row["id"], {c: row[c] for c in cyclic}) for row in table_rows]
-            table_rows = [{**row, **{c: None for c in cyclic}} for row in table_rows]
-        conn.execute(table.insert(), table_rows)
-    for table, row_id, values in deferred:
-        conn.execute(table.update().where(table.c.id == row_id).values(**values))
-
-
-def _events(engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return [(e.id, e.action, e.work_item_id, e.detail)
-                for e in conn.execute(Event.__table__.select().order_by(Event.__table__.c.id))]

@@ -1,10 +1,13 @@
 """The dossier page: facts, steps (Mẫu 06), history and the actions each official may take; printed notices."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from engine import get_dossier
 from engine.onestop.attachments import store_attachment
+from engine.infra.audit import record_event
 from engine.infra.db import unit_of_work
 from engine.models import Event
 
@@ -63,6 +66,20 @@ def test_supplement_requested_from_the_page_prints_mau_02(client, factory, org, 
     for text in ("Mẫu số 02", "Bản sao Giấy chứng nhận", "Trích lục bản đồ", "Thiếu giấy tờ"):
         assert text in printed, text
     assert "Ghi nhận đã bổ sung" in client.get(page).get_data(as_text=True)
+
+
+def test_mau_02_prints_from_its_letter_not_from_the_audit_trail(client, factory, org, now):
+    code = received(factory, org, now)
+    login(client, "chuyenvien.vpdk")
+    page = f"/dossiers/{code}"
+    post_form(client, f"{page}/request-supplement", {"missing": "Trích lục bản đồ", "reason": "Thiếu giấy tờ"}, page)
+    with unit_of_work(factory) as s:  # a newer event of the action that says nothing: printing must not mind
+        issued = s.scalar(select(Event.at).where(Event.action == "supplement_requested"))
+        record_event(s, action="supplement_requested", at=issued + timedelta(minutes=1),
+                     actor_id=org["chuyenvien.vpdk"], dossier_id=get_dossier(s, code).id, detail={})
+    assert "In Phiếu yêu cầu bổ sung (Mẫu 02)" in client.get(page).get_data(as_text=True)
+    printed = client.get(f"{page}/mau-02").get_data(as_text=True)
+    assert "Trích lục bản đồ" in printed and "Thiếu giấy tờ" in printed and "Trần Văn Minh" in printed
 
 
 def test_leader_stops_the_dossier_and_mau_05_prints_the_reason(client, factory, org, now):
