@@ -65,6 +65,16 @@ from engine.org.tokens import issue_token, user_for_token
 from engine.views.inbox import MAX_PER_PAGE as INBOX_MAX_PER_PAGE
 from engine.views.inbox import VIEWS, Timing, list_inbox, names_for_items, work_item_timing
 from engine.views.lookup import COMMENT_MAX, RATINGS, lookup_dossier, rate_dossier
+from engine.views.audit_trail import ACTION_NAMES as AUDIT_ACTION_NAMES
+from engine.views.audit_trail import AuditFilter, audit_trail, audit_workbook
+from engine.views.operations import (
+    dossier_operations,
+    operations_overview,
+    queued_messages,
+    queued_notifications,
+    troubled_instances,
+    unassignable_items,
+)
 from engine.views.register import COLUMNS, register_rows, register_units, register_workbook
 from engine.views.search import search_dossiers, search_procedures
 from engine.views.task_context import dossier_context, open_task, signature_block, step_records
@@ -84,6 +94,15 @@ from engine.workflow.tasks import (
     unclaim_task,
 )
 from engine.workflow.timers import fire_due_timers
+from engine.workflow.operations import INSTANCE_STATUS_LABELS
+from engine.workflow.operations import (
+    requeue_message,
+    resume_instance,
+    retry_instance,
+    suspend_instance,
+    terminate_instance,
+)
+from engine.onestop.notices import resend_notification
 from engine.workflow.versions import STATE_LABELS as VERSION_STATE_LABELS
 from engine.workflow.versions import (
     activate_due_versions,

@@ -80,9 +80,9 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 
 
 def landing(user_id: int) -> str:
-    """Where an official starts: the inbox; designers and administrators, whose work is the catalogue, start on
-    the versions of the procedures' internal processes."""
+    """Where an official starts: the inbox; an administrator on the operations overview (what is stuck, and how
+    many versions wait for approval); a designer on the versions of the procedures' internal processes."""
     roles = role_keys_of(db_session(), user_id)
     if roles and roles <= {DESIGNER_ROLE, ADMIN_ROLE}:
-        return url_for("versions.index")
+        return url_for("operations.overview" if ADMIN_ROLE in roles else "versions.index")
     return url_for("inbox.index")

@@ -28,6 +28,7 @@ MENU = (
     NavItem("catalogue.index", lazy_pgettext("menu", "Thủ tục"),
             frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
     NavItem("versions.index", lazy_pgettext("menu", "Quy trình nội bộ"), frozenset({DESIGNER_ROLE, ADMIN_ROLE})),
+    NavItem("operations.overview", lazy_pgettext("menu", "Vận hành"), frozenset({ADMIN_ROLE})),
 )
 
 

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
+from engine.infra.errors import Conflict, NotFound
 from engine.infra.mail import EmailSender, SmsAdapter
 from engine.infra.sweep import Job, sweep
 from engine.models import Dossier, Notification
+from engine.org import access
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +197,21 @@ def _record_failure(session: Session, notification: Notification, error: str, no
         record_event(session, action="notification_failed", at=now, dossier_id=notification.dossier_id,
                      detail={**_detail(notification), "attempts": notification.attempts,
                              "error": notification.last_error})
+
+
+def resend_notification(session: Session, notification_id: int, actor_id: int, now: datetime) -> Notification:
+    """An administrator sends a notice that failed back to the outbox: due at once, its attempts counted anew."""
+    access.check_admin(access.grants_of(session, actor_id))
+    notification = session.get(Notification, notification_id, with_for_update=True)
+    if notification is None:
+        raise NotFound(f"Không có thông báo #{notification_id}.")
+    if notification.state != "failed":
+        raise Conflict("Chỉ thông báo gửi không thành công mới gửi lại được; hãy tải lại trang.")
+    record_event(session, action="notification_resent", at=now, actor_id=actor_id, dossier_id=notification.dossier_id,
+                 detail={**_detail(notification), "attempts": notification.attempts, "error": notification.last_error})
+    notification.state, notification.attempts, notification.next_attempt_at = "pending", 0, now
+    session.flush()
+    return notification
 
 
 def _detail(notification: Notification) -> dict:

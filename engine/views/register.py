@@ -137,20 +137,20 @@ def register_workbook(rows: list[RegisterRow], unit_name: str, start: date, end:
     for row, text, size in ((1, "SỔ THEO DÕI HỒ SƠ", 14), (2, unit_name, 12),
                             (3, f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", 11)):
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        cell = _put(sheet, row, 1, text)
+        cell = put_cell(sheet, row, 1, text)
         cell.font = Font(bold=row == 1, size=size)
         cell.alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for column, (heading, _field, width) in enumerate(COLUMNS, start=1):
-        cell = _put(sheet, HEADER_ROW, column, heading)
+        cell = put_cell(sheet, HEADER_ROW, column, heading)
         cell.font, cell.border = Font(bold=True), border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = width
     for offset, record in enumerate(rows, start=1):
         for column, (_heading, field, _width) in enumerate(COLUMNS, start=1):
             value = getattr(record, field) if field else None
-            cell = _put(sheet, HEADER_ROW + offset, column, _excel_value(value))
+            cell = put_cell(sheet, HEADER_ROW + offset, column, excel_value(value))
             cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if isinstance(value, datetime):
@@ -163,7 +163,7 @@ def register_workbook(rows: list[RegisterRow], unit_name: str, start: date, end:
     return buffer.getvalue()
 
 
-def _put(sheet, row: int, column: int, value):
+def put_cell(sheet, row: int, column: int, value):
     """Write one cell; text is always stored as text, so a citizen-typed "=HYPERLINK(...)" never runs as a formula
     (and, quote-prefixed, does not turn into one when an official edits the cell)."""
     cell = sheet.cell(row=row, column=column, value=value)
@@ -173,8 +173,8 @@ def _put(sheet, row: int, column: int, value):
     return cell
 
 
-def _excel_value(value):
-    # Excel has no time zones: write the Vietnam wall-clock time the officials read.
+def excel_value(value):
+    """Excel has no time zones: an instant becomes the Vietnam wall-clock time the officials read."""
     if isinstance(value, datetime):
         return value.astimezone(VN_TZ).replace(tzinfo=None)
     return value

@@ -176,6 +176,17 @@ def event_label(event: Event, step_name: str | None = None, units: dict[int, str
         return "Truy cập bị từ chối"
     if action == "instance_failed":
         return "Quy trình gặp lỗi"
+    if action == "instance_retried":
+        return "Quản trị hệ thống cho quy trình chạy lại sau lỗi"
+    if action == "instance_suspended":
+        reason = detail.get("reason")
+        return f"Quản trị hệ thống tạm ngừng quy trình: {reason}" if reason else "Quản trị hệ thống tạm ngừng quy trình"
+    if action == "instance_resumed":
+        return "Quản trị hệ thống cho quy trình chạy tiếp"
+    if action == "instance_terminated":
+        return f"Quản trị hệ thống chấm dứt quy trình: {detail.get('reason', '')}".rstrip(": ")
+    if action == "notification_resent":
+        return "Quản trị hệ thống gửi lại thông báo cho công dân"
     return action
 
 

@@ -44,6 +44,8 @@ def test_the_waiting_version_is_shown_beside_the_active_one_with_its_changes_col
     refused = []
     page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
     sign_in(page, "quantri.tinh")
+    expect(page).to_have_url(re.compile(r"/operations$"))  # administrators start on the operations overview
+    follow(page, page.get_by_role("link", name="Chờ phê duyệt: 1"))
     expect(page).to_have_url(re.compile(r"/versions$"))
     expect(page.get_by_role("heading", name="Chờ phê duyệt: 1")).to_be_visible()
     follow(page, page.get_by_role("link", name=re.compile(f"phiên bản {waiting_version}$")))

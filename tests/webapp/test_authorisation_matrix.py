@@ -227,3 +227,55 @@ def test_the_author_administrator_is_told_why_they_cannot_approve(app, authored_
     refused = client.post(f"{VERSION_PAGE}/approve", data={"csrf_token": token, "decision_number": "1/QĐ",
                                                            "decision_date": "2026-03-01", "decision_signer": "A"})
     assert "không được tự phê duyệt" in refused.get_data(as_text=True)
+
+
+# ---- The operations pages: only an administrator reads them or acts; each refused attempt is logged once. ----
+OPERATIONS_PAGES = ("/operations", "/operations/instances", "/operations/messages", "/operations/notifications",
+                    "/operations/unassignable", "/operations/audit", "/operations/audit.xlsx")
+OPERATIONS_POSTS = ("instances/{instance}/retry", "instances/{instance}/suspend", "instances/{instance}/resume",
+                    "instances/{instance}/terminate", "messages/{message}/retry", "notifications/{notice}/resend")
+
+
+@pytest.fixture
+def operated(factory, org, now):
+    """A dossier, its running instance, a failed liên thông message and a failed notice, for the POSTs to aim at."""
+    from sqlalchemy import select
+
+    from engine.models import Message, Notification, ProcessInstance
+
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as session:
+        instance = session.scalar(select(ProcessInstance))
+        message = Message(name="ket_qua", correlation=receipt.code, payload={}, state="error", attempts=5,
+                          sender_instance_id=instance.id, created_at=now)
+        notice = Notification(dossier_id=instance.dossier_id, kind="receipt", channel="sms", recipient="0912345678",
+                              body="b", state="failed", attempts=5, created_at=now)
+        session.add_all([message, notice])
+        session.flush()
+        return {"instance": instance.id, "message": message.id, "notice": notice.id, "code": receipt.code}
+
+
+def test_operations_pages_only_for_the_administrator_and_every_refusal_is_logged(app, factory, org, operated):
+    pages = (*OPERATIONS_PAGES, f"/operations/dossiers/{operated['code']}")
+    posts = [f"/operations/{path.format(**operated)}" for path in OPERATIONS_POSTS]
+    for user in ("motcua.tinh", "thietke.tinh"):
+        client = app.test_client()
+        login(client, user)
+        token = csrf_token(client.get("/procedures").get_data(as_text=True))
+        for url in pages:
+            before = refused_by(factory, org[user])
+            assert client.get(url).status_code == 403, (user, url)
+            assert refused_by(factory, org[user]) - before == 1, (user, url)
+        for url in posts:
+            before = refused_by(factory, org[user])
+            assert client.post(url, data={"csrf_token": token, "reason": "Thử"}).status_code == 403, (user, url)
+            assert refused_by(factory, org[user]) - before == 1, (user, url)
+    client = app.test_client()
+    login(client, "quantri.tinh")
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    token = csrf_token(client.get("/operations").get_data(as_text=True))
+    # suspend, resume, then terminate: each starts from where the one before left the instance
+    for url in [posts[1], posts[2], posts[3], posts[4], posts[5]]:
+        assert client.post(url, data={"csrf_token": token, "reason": "Hồ sơ thử"}).status_code == 302, url
+    assert refused_by(factory, org["quantri.tinh"]) == 0

@@ -31,9 +31,10 @@ def status_of(factory, number: int) -> str:
         return get_version(session, SLUG, number).status
 
 
-def test_an_administrator_lands_on_the_waiting_versions(client, waiting):
+def test_an_administrator_lands_on_operations_and_finds_the_waiting_versions(client, waiting):
     response = login(client, "quantri.tinh")
-    assert response.headers["Location"] == "/versions"
+    assert response.headers["Location"] == "/operations"
+    assert 'href="/versions">Chờ phê duyệt: 1</a>' in client.get("/operations").get_data(as_text=True)
     html = client.get("/versions").get_data(as_text=True)
     assert "Chờ phê duyệt: 1" in html and f'href="{PAGE}"' in html
     assert "Quy trình nội bộ" in html  # the menu entry
