@@ -12,6 +12,7 @@ from engine import (
     approve_version,
     clock,
     Conflict,
+    may_migrate,
     procedure_versions,
     reject_version,
     retire_version,
@@ -62,8 +63,10 @@ def index():
 @bp.get("/versions/<code>")
 @login_required
 def procedure(code: str):
-    found, versions, people = procedure_versions(db_session(), code, g.user.id)
-    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people)
+    session = db_session()
+    found, versions, people = procedure_versions(session, code, g.user.id)
+    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people,
+                           may_move=may_migrate(session, code, g.user.id))
 
 
 @bp.get("/versions/<code>/<int:number>")
