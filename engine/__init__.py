@@ -61,7 +61,25 @@ from engine.org.accounts import (
     grant_role,
     user_by_username,
 )
-from engine.org.tokens import issue_token, user_for_token
+from engine.org.tokens import issue_token, list_tokens, user_for_token, withdraw_token
+from engine.org.roles import create_role, list_roles, rename_role
+from engine.org.units import LEVELS as UNIT_LEVELS
+from engine.org.units import create_unit, unit_form, unit_tree, update_unit
+from engine.org.unit_calendars import add_calendar_override, calendar_year, preview_due, remove_calendar_override
+from engine.org.users import (
+    account_page,
+    add_membership,
+    create_account,
+    credential_stamp,
+    list_accounts,
+    remove_membership,
+    rename_account,
+    require_admin,
+    reset_password,
+    set_account_active,
+)
+from engine.onestop.delegations import SIGNATURE_FORMS, create_delegation, delegations_page, revoke_delegation
+from engine.onestop.delegations import STATE_LABELS as DELEGATION_STATE_LABELS
 from engine.views.inbox import MAX_PER_PAGE as INBOX_MAX_PER_PAGE
 from engine.views.inbox import VIEWS, Timing, list_inbox, names_for_items, work_item_timing
 from engine.views.lookup import COMMENT_MAX, RATINGS, lookup_dossier, rate_dossier
@@ -93,7 +111,6 @@ from engine.workflow.tasks import (
     task_form,
     unclaim_task,
 )
-from engine.workflow.migration import may_migrate, migrate_dossiers, migration_candidates
 from engine.workflow.timers import fire_due_timers
 from engine.workflow.operations import INSTANCE_STATUS_LABELS
 from engine.workflow.operations import (

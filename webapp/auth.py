@@ -7,7 +7,16 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine import ADMIN_ROLE, authenticate, AuthenticationFailed, DESIGNER_ROLE, get_user, NotFound, role_keys_of
+from engine import (
+    ADMIN_ROLE,
+    authenticate,
+    AuthenticationFailed,
+    credential_stamp,
+    DESIGNER_ROLE,
+    get_user,
+    NotFound,
+    role_keys_of,
+)
 
 from .db import db_session
 from .limits import password_guessing
@@ -17,7 +26,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the signed-in, still active user on `g`; a stale session is dropped."""
+    """Put the signed-in, still active user on `g`; a stale session (account locked, password reset) is dropped."""
     g.user, g.user_name = None, ""
     user_id = session.get("user_id")
     if user_id is None or request.endpoint == "static":
@@ -26,7 +35,7 @@ def load_user() -> None:
         user = get_user(db_session(), user_id)
     except NotFound:
         user = None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or session.get("stamp") != credential_stamp(user):
         session.clear()
         return
     g.user, g.user_name = user, user.full_name  # the name as text: error pages render it after a rollback
@@ -58,6 +67,7 @@ def login():
         return render_template("login.html", username=username, error=_(exc.message)), 401
     session.clear()  # a fresh session on every sign-in, so nothing from before carries over
     session["user_id"] = user.id
+    session["stamp"] = credential_stamp(user)  # a password reset ends this session
     session.permanent = True
     flash(_("Xin chào %(name)s.", name=user.full_name), "success")
     return redirect(safe_next(wanted, landing(user.id)))

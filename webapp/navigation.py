@@ -29,6 +29,7 @@ MENU = (
             frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
     NavItem("versions.index", lazy_pgettext("menu", "Quy trình nội bộ"), frozenset({DESIGNER_ROLE, ADMIN_ROLE})),
     NavItem("operations.overview", lazy_pgettext("menu", "Vận hành"), frozenset({ADMIN_ROLE})),
+    NavItem("admin.index", lazy_pgettext("menu", "Quản trị"), frozenset({ADMIN_ROLE})),
 )
 
 

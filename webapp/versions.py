@@ -12,7 +12,6 @@ from engine import (
     approve_version,
     clock,
     Conflict,
-    may_migrate,
     procedure_versions,
     reject_version,
     retire_version,
@@ -63,10 +62,8 @@ def index():
 @bp.get("/versions/<code>")
 @login_required
 def procedure(code: str):
-    session = db_session()
-    found, versions, people = procedure_versions(session, code, g.user.id)
-    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people,
-                           may_move=may_migrate(session, code, g.user.id))
+    found, versions, people = procedure_versions(db_session(), code, g.user.id)
+    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people)
 
 
 @bp.get("/versions/<code>/<int:number>")

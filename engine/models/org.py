@@ -20,6 +20,7 @@ class Unit(Base):
     level: Mapped[str] = mapped_column(String(10), default="xa")  # bo / tinh / xa
     saturday_morning: Mapped[bool] = mapped_column(Boolean, default=False)  # receives on Saturday mornings
     office_hours: Mapped[str] = mapped_column(String(60), default="07:30-11:30,13:30-17:00")
+    place_name: Mapped[str] = mapped_column(String(100), default="")  # địa danh heading printed forms: "Hòa Bình, ngày …"
 
 
 class CalendarDay(Base):

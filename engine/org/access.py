@@ -208,14 +208,20 @@ def check_reissue_secret(grants: Grants, dossier: Dossier) -> None:
           "Chỉ công chức Bộ phận Một cửa của đơn vị tiếp nhận được cấp lại mã tra cứu.")
 
 
-def check_delegate(grants: Grants, actor_id: int, role_key: str, unit_id: int) -> None:
-    """Only the holder of a role (these are the delegator's grants) delegates it, for themselves."""
-    check(grants.holds(role_key, unit_id), "Người ủy quyền không giữ vai trò này tại đơn vị.")
-    check(grants.user_id == actor_id, "Chỉ người giữ vai trò mới ủy quyền được.")
+def check_delegate_for(actor: Grants, delegator_id: int) -> None:
+    """A delegation is made by the delegator themselves, or by an administrator recording it on their behalf."""
+    check(actor.user_id == delegator_id or is_admin(actor),
+          "Chỉ người giữ vai trò hoặc quản trị hệ thống mới ủy quyền được.")
 
 
-def check_revoke(actor_id: int, delegation: Delegation) -> None:
-    check(actor_id == delegation.from_user_id, "Chỉ người ủy quyền mới thu hồi được.")
+def check_delegate(delegator: Grants, role_key: str, unit_id: int) -> None:
+    """Only the holder of a role (these are the delegator's grants) delegates it."""
+    check(delegator.holds(role_key, unit_id), "Người ủy quyền không giữ vai trò này tại đơn vị.")
+
+
+def check_revoke(actor: Grants, delegation: Delegation) -> None:
+    check(actor.user_id == delegation.from_user_id or is_admin(actor),
+          "Chỉ người ủy quyền hoặc quản trị hệ thống mới thu hồi được.")
 
 
 def check_catalogue(grants: Grants) -> None:
@@ -229,8 +235,12 @@ def check_design(grants: Grants) -> None:
     check(bool(grants.units_with({DESIGNER_ROLE})), "Chỉ người thiết kế quy trình mới soạn và gửi phiên bản.")
 
 
+def is_admin(grants: Grants) -> bool:
+    return bool(grants.units_with({ADMIN_ROLE}))
+
+
 def check_admin(grants: Grants) -> None:
-    check(bool(grants.units_with({ADMIN_ROLE})), "Chỉ quản trị hệ thống mới thực hiện được thao tác này.")
+    check(is_admin(grants), "Chỉ quản trị hệ thống mới thực hiện được thao tác này.")
 
 
 def may_approve(session: Session, grants: Grants, version: ProcessVersion) -> bool:

@@ -27,6 +27,21 @@ def _national_holidays() -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=range(2015, 2041))
 
 
+@lru_cache(maxsize=2)
+def _holiday_names(language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("VN", years=range(2015, 2041), language=language)
+
+
+def national_holiday(day: date, language: str = "vi") -> str | None:
+    """The name of the national holiday (or substituted day off) on `day`, in Vietnamese or English."""
+    return _holiday_names("en_US" if language == "en" else "vi").get(day)
+
+
+def national_working_day(day: date) -> bool:
+    """A working day by the national calendar alone (a Saturday swapped into a working day counts)."""
+    return _national_holidays().is_working_day(day)
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """A unit's calendar: national holidays and substituted days, plus the unit's own overrides.
@@ -240,6 +255,19 @@ def set_calendar_day(session: Session, unit_id: int, day: date, working: bool, n
                  detail={"unit_id": unit_id, "day": day.isoformat(), "working": working, "note": note})
     session.flush()
     return row
+
+
+def clear_calendar_day(session: Session, unit_id: int, day: date, actor_id: int | None, now: datetime) -> bool:
+    """Remove a unit's override of `day`; False when it had none."""
+    row = session.scalar(select(CalendarDay).where(CalendarDay.unit_id == unit_id, CalendarDay.day == day))
+    if row is None:
+        return False
+    session.delete(row)
+    forget_calendar(session, unit_id)
+    record_event(session, action="calendar_day_cleared", at=now, actor_id=actor_id,
+                 detail={"unit_id": unit_id, "day": day.isoformat(), "working": row.working, "note": row.note})
+    session.flush()
+    return True
 
 
 def set_office_hours(session: Session, unit_id: int, office_hours: str, saturday_morning: bool,

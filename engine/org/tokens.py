@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.org.accounts import authenticate
 from engine.infra.audit import record_event
-from engine.infra.errors import AuthenticationFailed
+from engine.infra.errors import AuthenticationFailed, Conflict, NotFound
 from engine.models import ApiToken, User
+from engine.org import access
 
 INVALID = "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi."
 
@@ -56,3 +57,32 @@ def revoke_token(session: Session, token: str, now: datetime) -> None:
     record_event(session, action="api_token_revoked", at=now, actor_id=record.user_id,
                  detail={"token_id": record.id})
     session.flush()
+
+
+def token_state(record: ApiToken, now: datetime) -> str:
+    if record.revoked_at is not None:
+        return "revoked"
+    return "valid" if record.expires_at > now else "expired"
+
+
+def list_tokens(session: Session, actor_id: int, now: datetime, limit: int = 500) -> list[tuple[ApiToken, User, str]]:
+    """The newest API tokens with their holder and state (valid, expired, revoked); never the token itself."""
+    access.check_admin(access.grants_of(session, actor_id))
+    rows = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                           .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(limit))
+    return [(record, user, token_state(record, now)) for record, user in rows]
+
+
+def withdraw_token(session: Session, actor_id: int, token_id: int, now: datetime) -> ApiToken:
+    """An administrator revokes a token by its number (a leaked token, a retired integration)."""
+    access.check_admin(access.grants_of(session, actor_id))
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound(f"Không có mã truy cập #{token_id}.")
+    if record.revoked_at is not None:
+        raise Conflict("Mã truy cập này đã bị thu hồi.")
+    record.revoked_at = now
+    record_event(session, action="api_token_revoked", at=now, actor_id=actor_id,
+                 detail={"token_id": record.id, "user_id": record.user_id})
+    session.flush()
+    return record

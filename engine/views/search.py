@@ -3,12 +3,12 @@ units where the official works."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from engine.infra.text import fold
 from engine.models import Dossier, Procedure
 from engine.org import access
 
@@ -50,12 +50,6 @@ def search_dossiers(session: Session, user_id: int, query: str = "", status: int
     rows = list(session.scalars(statement.order_by(Dossier.received_at.desc(), Dossier.id.desc())
                                 .limit(per_page + 1).offset((page - 1) * per_page)))
     return SearchPage(rows[:per_page], page, per_page, len(rows) > per_page)
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, so 'dinh chinh' matches 'Đính chính'."""
-    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def search_procedures(session: Session, query: str, active_only: bool = True) -> list[Procedure]:

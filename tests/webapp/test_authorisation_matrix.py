@@ -279,3 +279,78 @@ def test_operations_pages_only_for_the_administrator_and_every_refusal_is_logged
     for url in [posts[1], posts[2], posts[3], posts[4], posts[5]]:
         assert client.post(url, data={"csrf_token": token, "reason": "Hồ sơ thử"}).status_code == 302, url
     assert refused_by(factory, org["quantri.tinh"]) == 0
+
+
+# ---- The administration pages: only an administrator opens them or posts to them; an officer and a designer get
+# 403 on every one, and each refusal is logged once. ----
+@pytest.fixture
+def admin_targets(factory, org, now):
+    """What the administration posts act on: a unit, a membership, a delegation, an API token, a role."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine import create_delegation, issue_token
+    from engine.models import Membership, Role, Unit
+
+    with unit_of_work(factory) as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == "000.21.01.H99"))
+        membership_id = session.scalar(select(Membership.id).where(Membership.user_id == org["vanthu.vpdk"]))
+        delegation = create_delegation(session, from_user_id=org["lanhdao.vpdk"], to_user_id=org["chuyenvien.vpdk"],
+                                       role_key="lanh_dao", unit_code="000.21.01.H99", valid_from=now,
+                                       valid_to=now + timedelta(days=3), signature_form="TUQ.",
+                                       actor_id=org["lanhdao.vpdk"], now=now)
+        issue_token(session, "motcua.tinh", PASSWORD, now, hours=8)
+        role_id = session.scalar(select(Role.id).where(Role.key == "van_thu"))
+        return {"unit": unit_id, "membership": membership_id, "delegation": delegation.id, "token": 1,
+                "role": role_id, "user": org["vanthu.vpdk"], "from": org["lanhdao.vpdk"],
+                "to": org["chuyenvien.vpdk"]}
+
+
+def admin_requests(t):
+    """Every administration page (GET) and form (POST), in an order an administrator can run them all."""
+    user, unit = f"/admin/users/{t['user']}", f"/admin/units/{t['unit']}"
+    return [
+        ("GET", "/admin/", None), ("GET", "/admin/units", None), ("GET", "/admin/units/new", None),
+        ("GET", unit, None), ("GET", f"{unit}/calendar?year=2026&received_at=2026-03-02T09:00&days=8", None),
+        ("GET", "/admin/users?q=van", None), ("GET", "/admin/users/new", None), ("GET", user, None),
+        ("GET", "/admin/roles", None), ("GET", "/admin/delegations", None), ("GET", "/admin/tokens", None),
+        ("POST", "/admin/units/new", {"code": "000.22.01.H99", "name": "Phòng Tư pháp", "level": "tinh",
+                                      "office_hours": "07:30-11:30,13:30-17:00"}),
+        ("POST", unit, {"code": "000.21.01.H99", "name": "Chi nhánh VPĐKĐĐ", "level": "tinh",
+                        "place_name": "Hòa Bình", "office_hours": "07:30-11:30,13:30-17:00"}),
+        ("POST", f"{unit}/calendar", {"day": "2026-03-05", "working": "0", "note": "Nghỉ theo thông báo"}),
+        ("POST", f"{unit}/calendar/2026-03-05/remove", {}),
+        ("POST", "/admin/users/new", {"username": "ha.nguyet", "full_name": "Hà Thị Nguyệt",
+                                      "password": "mat-khau-moi-1", "password_again": "mat-khau-moi-1"}),
+        ("POST", f"{user}/name", {"full_name": "Phạm Thị Hoa"}),
+        ("POST", f"{user}/password", {"password": "mat-khau-moi-1", "password_again": "mat-khau-moi-1"}),
+        ("POST", f"{user}/disable", {}), ("POST", f"{user}/enable", {}),
+        ("POST", f"{user}/memberships/{t['membership']}/remove", {}),
+        ("POST", f"{user}/memberships", {"role_id": str(t["role"]), "unit_id": str(t["unit"])}),
+        ("POST", "/admin/roles", {"key": "tu_phap", "name": "Công chức tư pháp"}),
+        ("POST", f"/admin/roles/{t['role']}", {"name": "Văn thư đơn vị"}),
+        ("POST", "/admin/delegations", {"from_user_id": str(t["from"]), "to_user_id": str(t["to"]),
+                                        "scope": "lanh_dao@000.21.01.H99", "valid_from": "2026-03-02T08:00",
+                                        "valid_to": "2026-03-04T17:00", "signature_form": "KT."}),
+        ("POST", f"/admin/delegations/{t['delegation']}/revoke", {}),
+        ("POST", f"/admin/tokens/{t['token']}/revoke", {}),
+    ]
+
+
+def test_admin_pages_matrix_and_every_refusal_is_logged(app, factory, org, admin_targets):
+    requests = admin_requests(admin_targets)
+    for user in ("motcua.tinh", "thietke.tinh", "quantri.tinh"):
+        client = app.test_client()
+        login(client, user)
+        token = csrf_token(client.get("/procedures").get_data(as_text=True))
+        before = refused_by(factory, org[user])
+        statuses = [(url, (client.get(url) if method == "GET" else
+                           client.post(url, data={"csrf_token": token, **data})).status_code)
+                    for method, url, data in requests]
+        if user == "quantri.tinh":
+            assert [s for s in statuses if s[1] not in (200, 302)] == [], statuses
+            assert refused_by(factory, org[user]) == before
+        else:
+            assert [s for s in statuses if s[1] != 403] == [], (user, statuses)
+            assert refused_by(factory, org[user]) - before == len(requests), user
