@@ -128,6 +128,7 @@ from engine.workflow.versions import (
     approve_version,
     create_draft,
     export_version,
+    may_draft,
     get_version,
     list_versions,
     reject_version,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import (
@@ -12,6 +12,9 @@ from engine import (
     approve_version,
     clock,
     Conflict,
+    create_draft,
+    may_draft,
+    may_migrate,
     procedure_versions,
     reject_version,
     retire_version,
@@ -62,8 +65,34 @@ def index():
 @bp.get("/versions/<code>")
 @login_required
 def procedure(code: str):
-    found, versions, people = procedure_versions(db_session(), code, g.user.id)
-    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people)
+    return _procedure_page(code)
+
+
+@bp.post("/versions/<code>/upload")
+@login_required
+def upload(code: str):
+    """A designer's new draft: the procedure folder as a .zip, checked like a bundled folder."""
+    settings = current_app.config["MOTCUA_SETTINGS"]
+    package = request.files.get("package")
+    session = db_session()
+    try:
+        if package is None or not package.filename:
+            raise ValidationFailed("Chưa chọn tệp.", {"package": [_("Chọn tệp .zip của thư mục thủ tục.")]})
+        version = create_draft(session, code, package.read(settings.max_bpmn_bytes + 1), settings.bpmn_path,
+                               g.user.id, clock.now(), settings.max_bpmn_bytes)
+    except ValidationFailed as exc:
+        session.rollback()
+        return _procedure_page(code, errors=exc.errors, error=exc.message, status=422)
+    flash(_("Đã lưu bản nháp phiên bản %(number)s. Kiểm tra rồi gửi phê duyệt.", number=version.number), "success")
+    return redirect(url_for(".version", code=code, number=version.number))
+
+
+def _procedure_page(code: str, *, errors: dict | None = None, error: str | None = None, status: int = 200):
+    session = db_session()
+    found, versions, people = procedure_versions(session, code, g.user.id)
+    return render_template("versions/procedure.html", procedure=found, versions=versions, people=people,
+                           may_move=may_migrate(session, code, g.user.id), may_upload=may_draft(session, g.user.id),
+                           errors=errors or {}, error=error), status
 
 
 @bp.get("/versions/<code>/<int:number>")

@@ -73,6 +73,11 @@ def create_draft(session: Session, code: str, data: bytes, bpmn_path: Path, acto
     return version
 
 
+def may_draft(session: Session, user_id: int) -> bool:
+    """Whether the user may upload drafts (the page offers the form only then)."""
+    return bool(access.grants_of(session, user_id).units_with({access.DESIGNER_ROLE}))
+
+
 def export_version(session: Session, code: str, number: int, user_id: int) -> tuple[str, bytes]:
     """The version as a zip of its procedure folder (the layout of bpmn/<slug>/), with a file name."""
     access.check_catalogue(access.grants_of(session, user_id))
