@@ -111,6 +111,7 @@ from engine.workflow.tasks import (
     task_form,
     unclaim_task,
 )
+from engine.workflow.migration import may_migrate, migrate_dossiers, migration_candidates
 from engine.workflow.timers import fire_due_timers
 from engine.workflow.operations import INSTANCE_STATUS_LABELS
 from engine.workflow.operations import (

@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
     from . import guards
     from . import api, auth, catalogue, db, display, dossiers, errors, i18n, inbox, limits, navigation, public, reception, reports
-    from . import admin, operations, versions
+    from . import admin, dossier_moves, operations, versions
 
     settings = settings or from_environ(os.environ)
     instance = Path(settings.instance_path).resolve()
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     navigation.init_app(app)
     limits.init_app(app)
     for blueprint in (auth.bp, inbox.bp, reception.bp, dossiers.bp, reports.bp, catalogue.bp, versions.bp, public.bp,
-                      admin.bp, operations.bp):
+                      admin.bp, operations.bp, dossier_moves.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)

@@ -10,6 +10,7 @@ from .parsing import (
     step_properties,
 )
 from .messages import deliver, start_message_names, waiting_message_names
+from .migration import Blocker, migrate, migration_blockers
 from .timers import timer_problems
 from .sandbox import SandboxCompileError, compile_expression, compile_script, make_script_engine
 from .workflow import (
@@ -32,6 +33,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "Blocker", "migrate", "migration_blockers",
     "deliver", "start_message_names", "waiting_message_names",
     "BpmnError", "EngineStepError", "FlowNode", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",
     "advance", "compile_expression", "compile_script", "complete_user_task", "drain_events", "dump",

@@ -185,6 +185,9 @@ def event_label(event: Event, step_name: str | None = None, units: dict[int, str
         return "Quản trị hệ thống cho quy trình chạy tiếp"
     if action == "instance_terminated":
         return f"Quản trị hệ thống chấm dứt quy trình: {detail.get('reason', '')}".rstrip(": ")
+    if action == "instance_migrated":
+        return (f"Quản trị hệ thống chuyển hồ sơ từ phiên bản {detail.get('from_version', '?')} sang phiên bản "
+                f"{detail.get('to_version', '?')} của quy trình")
     if action == "notification_resent":
         return "Quản trị hệ thống gửi lại thông báo cho công dân"
     return action

@@ -222,7 +222,7 @@ def _project_work_items(run: InstanceRun, completing: str | None) -> None:
             continue
         props = task.properties
         budget = props.get("step_budget")
-        unit_id = _unit_for(run, task.lane, props.get("unit"))
+        unit_id = unit_for(run, task.lane, props.get("unit"))
         run.new_items.append({
             "instance_id": run.instance.id, "dossier_id": run.facts.id, "task_id": task.task_id,
             "bpmn_id": task.bpmn_id, "name": task.name, "role_key": task.lane, "unit_id": unit_id,
@@ -267,7 +267,7 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
                instance_id=run.instance.id, status_before=before, status_after=status)
 
 
-def _unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
+def unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
     """The unit whose role holders see a task: the lane's mapping in procedure.toml, deciding by default."""
     where = override or run.bundle.lane_unit(lane)
     if where == "receiving":
