@@ -65,7 +65,7 @@ from engine.org.tokens import issue_token, list_tokens, user_for_token, withdraw
 from engine.org.roles import create_role, list_roles, rename_role
 from engine.org.units import LEVELS as UNIT_LEVELS
 from engine.org.units import create_unit, unit_form, unit_tree, update_unit
-from engine.org.unit_calendars import add_calendar_override, calendar_year, preview_due, remove_calendar_override
+from engine.org.calendar_admin import add_calendar_override, calendar_year, preview_due, remove_calendar_override
 from engine.org.users import (
     account_page,
     add_membership,
