@@ -3,6 +3,8 @@ differences and the approval actions; the BPMN files the diagram viewer loads.""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +29,7 @@ from engine import (
 )
 
 from .auth import login_required
+from .catalogue import time_limit_text
 from .db import db_session
 from .i18n import N_
 
@@ -54,6 +57,15 @@ def days_text(value) -> str:
     """Working days with a decimal comma: '1,53 ngày làm việc'."""
     amount = f"{value.normalize():f}".replace(".", ",") if value is not None else "0"
     return _("%(amount)s ngày làm việc", amount=amount)
+
+
+@bp.app_template_filter("version_time_limit")
+def version_time_limit(meta: dict) -> str:
+    """The legal time limit a version's procedure.toml gives, read as the catalogue reads it ('Trong ngày làm
+    việc' for a same-day procedure)."""
+    limit = SimpleNamespace(time_limit=Decimal(str(meta.get("time_limit", 0))),
+                            time_limit_unit=meta.get("time_limit_unit", "working_days"))
+    return time_limit_text(limit, translate=True)
 
 
 @bp.get("/versions")
