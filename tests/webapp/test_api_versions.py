@@ -92,3 +92,30 @@ def test_officials_see_no_versions_and_a_zip_is_the_only_body(client, org):
     assert call(client, "GET", URL, username="motcua.tinh").status_code == 403
     designer = token_for(client, "thietke.tinh")
     assert upload(client, designer, b"{}", content_type="application/json").status_code == 422
+
+
+def test_a_script_runs_the_migration_dry_run_then_moves_a_dossier(client, factory, org, now, tmp_path):
+    from tests.engine.test_migration import receive, version, work  # the two-version procedure of the engine tests
+    from engine import activate_version, approve_version
+    from engine.infra.db import unit_of_work
+    from engine.workflow.catalog import load_procedure
+    from datetime import date
+
+    with unit_of_work(factory) as s:
+        load_procedure(s, version(tmp_path, ["Bước 1", "Bước 2"]), None, now)
+    ahead, behind = receive(factory, org, now), receive(factory, org, now)
+    work(factory, org, ahead, now)
+    with unit_of_work(factory) as s:
+        load_procedure(s, version(tmp_path, ["Bước 1 (đã sửa)", "Bước 2", "Bước 3"]), None, now)
+        approve_version(s, "chuyen-doi", 2, org["quantri.tinh"], now, decision_number="7/QĐ-UBND",
+                        decision_date=date(2026, 3, 1), signer="Nguyễn Văn An")
+        activate_version(s, "chuyen-doi", 2, org["quantri.tinh"], now)
+    admin = token_for(client, "quantri.tinh")
+    url = "/api/v1/procedures/chuyen-doi/migrations"
+    assert call(client, "GET", url, username="thietke.tinh").status_code == 403
+    plan = {item["dossier_code"]: item for item in call(client, "GET", url, token=admin).get_json()["items"]}
+    assert (plan[ahead]["movable"], plan[behind]["movable"]) == (False, True)
+    assert plan[behind]["steps_after"] == ["Bước 1 (đã sửa)"]
+    moved = call(client, "POST", url, token=admin, json={"dossiers": [behind, ahead]}).get_json()["items"]
+    assert [(m["dossier_code"], m["moved"]) for m in moved] == [(behind, True), (ahead, False)]
+    assert call(client, "POST", url, token=admin, json={"dossiers": []}).status_code == 422

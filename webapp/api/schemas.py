@@ -169,6 +169,18 @@ APPROVE_REQUEST = {
                                                                  "bỏ trống: áp dụng bằng POST …/activate"),
     },
 }
+MIGRATION_PLAN = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "properties": {
+        "dossier_code": {"type": "string"}, "from_version": {"type": "integer"}, "to_version": {"type": "integer"},
+        "movable": {"type": "boolean"}, "reasons": {"type": "array", "items": {"type": "string"}},
+        "steps_now": {"type": "array", "items": {"type": "string"}},
+        "steps_after": {"type": "array", "items": {"type": "string"}}}}}}}
+MIGRATION_REQUEST = {"type": "object", "additionalProperties": False, "required": ["dossiers"], "properties": {
+    "dossiers": {"type": "array", "minItems": 1, "maxItems": 500, "items": text(60, minLength=1),
+                 "description": "Mã các hồ sơ cần chuyển"}}}
+MIGRATION_RESULTS = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "properties": {"dossier_code": {"type": "string"}, "moved": {"type": "boolean"},
+                                     "message": {"type": "string"}}}}}}
 REJECT_REQUEST = {"type": "object", "additionalProperties": False, "required": ["note"],
                   "properties": {"note": text(2000, minLength=1, description="Lý do từ chối")}}
 
@@ -179,6 +191,7 @@ SCHEMAS = {
     "WorkItemPage": WORK_ITEM_PAGE, "CompleteRequest": COMPLETE_REQUEST, "Completion": COMPLETION,
     "PublicStatus": PUBLIC_STATUS, "OpenAPI": OPENAPI, "Version": VERSION, "VersionList": VERSION_LIST,
     "VersionDetail": VERSION_DETAIL, "ApproveRequest": APPROVE_REQUEST, "RejectRequest": REJECT_REQUEST,
+    "MigrationPlan": MIGRATION_PLAN, "MigrationRequest": MIGRATION_REQUEST, "MigrationResults": MIGRATION_RESULTS,
 }
 VIEW_PARAMETER = {"name": "view", "in": "query", "required": False,
                   "schema": {"enum": list(VIEWS), "default": "mine"},

@@ -14,6 +14,8 @@ from engine import (
     clock,
     create_draft,
     export_version,
+    migrate_dossiers,
+    migration_candidates,
     reject_version,
     submit_version,
     version_for,
@@ -131,3 +133,26 @@ def _day(text: str, field: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.", {field: ["Cần ngày dạng YYYY-MM-DD."]}) from None
+
+
+@endpoint(bp, "/procedures/<code>/migrations", methods=["GET"], tags=["Phiên bản quy trình"], parameters=[CODE],
+          summary="Chạy thử việc chuyển hồ sơ đang xử lý sang phiên bản đang áp dụng",
+          description="Mỗi hồ sơ còn chạy theo phiên bản cũ: chuyển được không, lý do nếu không, đang ở bước nào "
+                      "và sẽ ở bước nào sau khi chuyển. Không ghi gì.",
+          responses={200: "MigrationPlan", 403: "Error", 404: "Error", 409: "Error"})
+def migration_plan(code: str):
+    checks = migration_candidates(db_session(), code, g.actor_id, clock.now())
+    return jsonify(items=[{"dossier_code": c.dossier_code, "from_version": c.from_version,
+                           "to_version": c.to_version, "movable": c.movable, "reasons": c.reasons,
+                           "steps_now": c.steps_now, "steps_after": c.steps_after} for c in checks])
+
+
+@endpoint(bp, "/procedures/<code>/migrations", methods=["POST"], tags=["Phiên bản quy trình"], parameters=[CODE],
+          request="MigrationRequest", summary="Chuyển các hồ sơ đã chọn sang phiên bản đang áp dụng",
+          description="Mỗi hồ sơ được chuyển trong một giao dịch riêng; hồ sơ không chuyển được nêu lý do, các hồ "
+                      "sơ khác vẫn được chuyển.",
+          responses={200: "MigrationResults", 403: "Error", 404: "Error", 409: "Error"})
+def migrate(code: str, body: dict):
+    results = migrate_dossiers(current_app.extensions["motcua"], code, body["dossiers"], g.actor_id, clock.now())
+    return jsonify(items=[{"dossier_code": r.dossier_code, "moved": r.moved, "message": r.message}
+                          for r in results])
