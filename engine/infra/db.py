@@ -1,11 +1,13 @@
 """Database engines and sessions; entry points commit, engine functions only flush."""
 from __future__ import annotations
 
+import select
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -25,7 +27,27 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
+
+
+def _drop_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server has closed (restart, pg_terminate_backend, idle timeout) is replaced
+    before use, without a round trip.
+
+    SQLAlchemy's pool_pre_ping would send a query, one more wait on the server in every unit of work. A
+    server ending a session sends its FATAL message and closes the socket, so the idle connection's socket
+    turns readable; nothing else arrives on an idle connection of ours (no LISTEN). Raising
+    DisconnectionError makes the pool discard it and check out another. A peer that vanishes without closing
+    (a cut network) is not seen this way, nor by a pre-ping, which would wait on TCP as long as the query.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection or sent data to an idle one")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

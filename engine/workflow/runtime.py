@@ -25,9 +25,10 @@ TERMINAL_STATUSES = {3, 8, 10}
 class InstanceRun:
     """An instance loaded for one unit of work; `finish` saves it.
 
-    The run keeps its own writes (status projection, new work items, audit events) as plain values and
-    stores them in a few statements at `save`. A dossier action needs the dossier as a mapped object:
-    `run.dossier` loads it, and from then on the session writes the dossier and the run's events.
+    The run keeps its own writes (the completed item, status projection, new work items, audit events) as
+    plain values and stores them with the instance at `save`. A dossier action needs the dossier as a mapped
+    object: `run.dossier` loads it, and from then on the session writes the dossier and the run's events
+    (the completed item is written at once: an action may read it, e.g. the signer of a letter).
     """
 
     session: Session
@@ -44,6 +45,7 @@ class InstanceRun:
     messages: list[dict] = field(default_factory=list)
     status_changed: bool = False
     mapped: Dossier | None = None
+    completed_item: dict | None = None
 
     @property
     def dossier(self) -> Dossier:
@@ -56,12 +58,24 @@ class InstanceRun:
             for event in self.events:
                 record_event(self.session, **event)
             self.events.clear()
+            if self.completed_item is not None:
+                item = self.completed_item
+                store.complete_item(self.session, item["id"], **{k: v for k, v in item.items() if k != "id"})
+                self.completed_item = None
         return self.mapped
 
     @property
     def current(self) -> Dossier | DossierFacts:
         """The dossier as the run sees it now: the mapped object once loaded, the plain facts until then."""
         return self.mapped if self.mapped is not None else self.facts
+
+    def complete_item(self, item_id: int, **values) -> None:
+        """The work item this run's user task completes (values as `store.complete_item` takes them), stored
+        with the instance at `save`."""
+        if self.mapped is not None:
+            store.complete_item(self.session, item_id, **values)
+        else:
+            self.completed_item = {"id": item_id, **values}
 
     def record(self, **event) -> None:
         """An audit event, written with the run's other rows (in the order recorded)."""
@@ -150,7 +164,7 @@ def project(run: InstanceRun, completing: str | None = None) -> None:
 
 
 def save(run: InstanceRun) -> None:
-    """Queue thrown messages, store the state and next timer under the revision read, then the new rows."""
+    """Queue thrown messages, store the state and next timer under the revision read, with the new rows."""
     session, instance, workflow = run.session, run.instance, run.workflow
     for event in spiff.drain_events(workflow):  # drained before dumping, or they would be stored twice
         name = event["event_definition"]["name"]
@@ -168,11 +182,10 @@ def save(run: InstanceRun) -> None:
         instance.status = "completed"
         instance.next_timer_at = None
     instance.state = spiff.dump(workflow)
-    _store(run, lambda: store.save_instance(session, instance, run.now))
-    if run.status_changed:
-        store.save_dossier_status(session, run.facts)
-        run.status_changed = False
-    store.add_rows(session, run.new_items, run.events, run.messages)
+    _store(run, lambda: store.save_with_rows(
+        session, instance, run.now, dossier=run.facts if run.status_changed else None,
+        completed=run.completed_item, items=run.new_items, events=run.events, messages=run.messages))
+    run.status_changed, run.completed_item = False, None
     run.new_items, run.events, run.messages = [], [], []
 
 

@@ -174,9 +174,9 @@ def complete_task(session: Session, item_id: int, data: dict | Callable[[dict], 
     done = verdict(item.due_at, now)
     signer = (delegation.from_user_id, delegation.signature_form) if delegation is not None else (None, None)
     claimer = (actor_id, now) if item.assignee_id is None else (item.assignee_id, item.claimed_at)
-    store.complete_item(session, item.id, completed_by_id=actor_id, completed_at=now, verdict=done, data=data,
-                        on_behalf_of_id=signer[0], signature_form=signer[1], assignee_id=claimer[0],
-                        claimed_at=claimer[1])
+    run.complete_item(item.id, completed_by_id=actor_id, completed_at=now, verdict=done, data=data,
+                      on_behalf_of_id=signer[0], signature_form=signer[1], assignee_id=claimer[0],
+                      claimed_at=claimer[1])
     runtime.project(run, completing=item.task_id)
     run.record(action="task_completed", at=now, actor_id=actor_id, dossier_id=item.dossier_id,
                instance_id=item.instance_id, work_item_id=item.id, status_before=status_before,

@@ -121,3 +121,47 @@ def test_completion_from_a_stale_copy_is_refused_and_writes_nothing(factory, org
     with unit_of_work(factory) as s:
         assert [(i.bpmn_id, i.state) for i in s.scalars(select(WorkItem))] == [("ut_tiep_nhan", "ready")]
         assert s.scalar(select(func.count()).select_from(Event).where(Event.action == "task_completed")) == 0
+
+
+@pytest.mark.postgres
+def test_stale_save_statement_writes_nothing_on_postgresql(factory, org, now):
+    """PostgreSQL saves the instance, the completed item, the dossier status and the new rows in one
+    statement: under a stale revision it returns no row and none of its parts has written anything, even
+    before the transaction is rolled back."""
+    from engine.workflow import store
+
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("the one-statement save is PostgreSQL's")
+    receive(factory, org, now)
+    item_id = first_item(factory, org["motcua.tinh"])
+    with unit_of_work(factory) as s:
+        loaded = store.lock_and_load_item(s, item_id)
+        instance, facts = loaded.instance, loaded.dossier
+        counts = _row_counts(s)
+        instance.revision -= 1
+        facts.status = 4
+        saved = store.save_with_rows(
+            s, instance, now, dossier=facts,
+            completed={"id": item_id, "completed_by_id": org["motcua.tinh"], "completed_at": now, "verdict": None,
+                       "data": {"x": 1}, "on_behalf_of_id": None, "signature_form": None, "assignee_id": None,
+                       "claimed_at": None},
+            items=[{"instance_id": instance.id, "dossier_id": facts.id, "task_id": "t", "bpmn_id": "b", "name": "n",
+                    "role_key": "r", "unit_id": loaded.item.unit_id, "form": None, "state": "ready", "ready_at": now,
+                    "due_at": None}],
+            events=[{"action": "task_completed", "at": now, "actor_id": None, "dossier_id": facts.id,
+                     "instance_id": instance.id, "work_item_id": item_id, "status_before": None,
+                     "status_after": None, "detail": None}],
+            messages=[{"name": "m", "correlation": facts.code, "payload": {}, "state": "pending", "attempts": 0,
+                       "sender_instance_id": instance.id, "created_at": now}])
+        assert saved is False
+        assert _row_counts(s) == counts  # read in the same transaction: nothing was written
+        assert s.scalar(select(Dossier.status).where(Dossier.id == facts.id)) == 2
+        assert s.scalar(select(WorkItem.state).where(WorkItem.id == item_id)) == "ready"
+
+
+def _row_counts(s) -> tuple:
+    from engine.models import Message, ProcessInstance
+
+    return (s.scalar(select(func.count()).select_from(WorkItem)), s.scalar(select(func.count()).select_from(Event)),
+            s.scalar(select(func.count()).select_from(Message)),
+            s.scalar(select(func.max(ProcessInstance.revision))))
