@@ -126,15 +126,25 @@ def _grants_statement():
     return union_all(delegations, memberships)
 
 
-_GRANTS = _grants_statement()
+GRANTS = _grants_statement()  # also joined to the row a task completion locks (workflow.store), saving a query
+
+
+def keep_grants(session: Session, user_id: int, rows) -> Grants:
+    """The user's grants from rows of GRANTS another statement read, kept for the rest of the unit of work."""
+    grants = session.info.setdefault(_CACHE_KEY, {})[user_id] = _grants(user_id, rows)
+    return grants
 
 
 def _load(session: Session, user_id: int) -> Grants:
+    return _grants(user_id, session.execute(GRANTS, {"user_id": user_id}))
+
+
+def _grants(user_id: int, rows) -> Grants:
     roles, delegated = set(), []
-    for row in session.execute(_GRANTS, {"user_id": user_id}):
+    for row in rows:
         if row[0]:
             delegated.append(Delegated(row[0], row[3], row[1], row[2], row[4], row[5], row[6], row[7]))
-        else:
+        elif row[1] is not None:  # a row of the other statement with no grant at all
             roles.add((row[1], row[2]))
     return Grants(user_id, frozenset(roles), tuple(delegated))
 

@@ -6,10 +6,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default import workflow as task_converters
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
@@ -45,6 +47,11 @@ class _EngineDatetime(datetime):
 timer_module.datetime = _EngineDatetime
 
 
+# Task ids parsed once: each load parses the same ids again (about four per task, a third of a load's time);
+# a UUID never changes, so instances share them. The library's task converters parse ids by the name UUID.
+_task_uuid = task_converters.UUID = lru_cache(maxsize=16384)(UUID)
+
+
 @contextmanager
 def engine_time(now: datetime):
     """Arm and fire timers against `now` (tests move it; production passes the wall clock)."""
@@ -70,8 +77,8 @@ class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         parsed: ParsedVersion = dct.pop("_parsed")
         dct["spec"] = None
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _task_uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_task_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))

@@ -155,10 +155,10 @@ def complete_task(session: Session, item_id: int, data: dict | Callable[[dict], 
 
     `data` is the form data, or a function that reads it given the form's JSON Schema (posted text needs the
     schema to become JSON values)."""
-    grants = access.grants_of(session, actor_id)
-    loaded = store.lock_and_load_item(session, item_id)
+    loaded = store.lock_and_load_item(session, item_id, user_id=actor_id)
     if loaded is None:
         raise NotFound(f"Không có công việc #{item_id}.")
+    grants = access.grants_of(session, actor_id)  # on PostgreSQL read with the locked row
     item = loaded.item
     delegation = access.check_work(grants, item, loaded.dossier.procedure_id, now)
     run = runtime.begin(session, loaded, now=now, actor_id=actor_id)

@@ -109,8 +109,8 @@ def test_completion_from_a_stale_copy_is_refused_and_writes_nothing(factory, org
     item_id = first_item(factory, org["motcua.tinh"])
     read = store.lock_and_load_item
 
-    def stale_read(session, wanted):
-        loaded = read(session, wanted)
+    def stale_read(session, wanted, **kwargs):
+        loaded = read(session, wanted, **kwargs)
         loaded.instance.revision -= 1
         return loaded
 
