@@ -1,5 +1,5 @@
 """Working time on a unit's calendar: working days, office hours, legal due dates, step budgets, and each
-unit's calendar as stored (office hours, Saturday mornings, calendar_day overrides)."""
+unit's calendar as stored (office hours, Saturday mornings, calendar_day overrides; changed by calendar_admin)."""
 from __future__ import annotations
 
 import re
@@ -13,9 +13,8 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
-from engine.infra.errors import NotFound, ValidationFailed
+from engine.infra.errors import NotFound
 from engine.models import CalendarDay, Unit
 
 DEFAULT_SESSIONS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
@@ -124,9 +123,30 @@ class WorkCalendar:
         return self._office_time(now, due) if due >= now else -self._office_time(due, now)
 
     def _office_time(self, start: datetime, end: datetime) -> timedelta:
+        """Office time in [start, end): the first and last days clamped to the instants, whole days between
+        them from a cache (an item months overdue would otherwise walk its calendar on every inbox page)."""
         total = timedelta()
         if end <= start:
             return total
+        start, end = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
+        first, last = start.date(), end.date()
+        total += self._within(first, start, end)
+        if last > first:
+            day = first + timedelta(days=1)
+            while day < last:
+                total += _whole_day(self, day)
+                day += timedelta(days=1)
+            total += self._within(last, start, end)
+        return total
+
+    def _within(self, day: date, start: datetime, end: datetime) -> timedelta:
+        total = timedelta()
+        for opens, closes in self.sessions_on(day):
+            lo = max(start, datetime.combine(day, opens, VN_TZ))
+            hi = min(end, datetime.combine(day, closes, VN_TZ))
+            if lo < hi:
+                total += hi - lo
+        return total
         start, end = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
         day = start.date()
         while day <= end.date():
@@ -137,6 +157,13 @@ class WorkCalendar:
                     total += hi - lo
             day += timedelta(days=1)
         return total
+
+
+@lru_cache(maxsize=1 << 16)
+def _whole_day(calendar: WorkCalendar, day: date) -> timedelta:
+    """A day's office time on a calendar (calendars are immutable values, so a changed one is another key)."""
+    return sum((datetime.combine(day, closes) - datetime.combine(day, opens)
+                for opens, closes in calendar.sessions_on(day)), timedelta())
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -239,49 +266,3 @@ def forget_calendar(session: Session, unit_id: int) -> None:
 def forget_all_calendars() -> None:
     """Drop the shared cache (a database was emptied or restored)."""
     _shared.clear()
-
-
-def set_calendar_day(session: Session, unit_id: int, day: date, working: bool, note: str, actor_id: int | None,
-                     now: datetime) -> CalendarDay:
-    """Declare a unit's extra day off (working=False) or swapped working day (working=True)."""
-    row = session.scalar(select(CalendarDay).where(CalendarDay.unit_id == unit_id, CalendarDay.day == day))
-    if row is None:
-        row = CalendarDay(unit_id=unit_id, day=day, working=working, note=note)
-        session.add(row)
-    else:
-        row.working, row.note = working, note
-    forget_calendar(session, unit_id)
-    record_event(session, action="calendar_day_set", at=now, actor_id=actor_id,
-                 detail={"unit_id": unit_id, "day": day.isoformat(), "working": working, "note": note})
-    session.flush()
-    return row
-
-
-def clear_calendar_day(session: Session, unit_id: int, day: date, actor_id: int | None, now: datetime) -> bool:
-    """Remove a unit's override of `day`; False when it had none."""
-    row = session.scalar(select(CalendarDay).where(CalendarDay.unit_id == unit_id, CalendarDay.day == day))
-    if row is None:
-        return False
-    session.delete(row)
-    forget_calendar(session, unit_id)
-    record_event(session, action="calendar_day_cleared", at=now, actor_id=actor_id,
-                 detail={"unit_id": unit_id, "day": day.isoformat(), "working": row.working, "note": row.note})
-    session.flush()
-    return True
-
-
-def set_office_hours(session: Session, unit_id: int, office_hours: str, saturday_morning: bool,
-                     actor_id: int | None, now: datetime) -> Unit:
-    try:
-        parse_office_hours(office_hours)
-    except ValueError as exc:
-        raise ValidationFailed("Giờ làm việc không hợp lệ.", {"office_hours": [str(exc)]}) from exc
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"Không có đơn vị #{unit_id}.")
-    unit.office_hours, unit.saturday_morning = office_hours, saturday_morning
-    forget_calendar(session, unit_id)
-    record_event(session, action="office_hours_set", at=now, actor_id=actor_id,
-                 detail={"unit_id": unit_id, "office_hours": office_hours, "saturday_morning": saturday_morning})
-    session.flush()
-    return unit

@@ -1,5 +1,5 @@
-"""A unit's working calendar for a year as administrators keep it: month grids, local overrides added and removed,
-and a preview of the legal due date it gives."""
+"""A unit's working calendar as administrators keep it: the year's month grids, local overrides added and
+removed, office hours, and a preview of the legal due date it gives."""
 from __future__ import annotations
 
 import calendar as months
@@ -10,16 +10,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
 from engine.models import CalendarDay, Unit
 from engine.org import access
 from engine.org.calendar import (
-    clear_calendar_day,
+    forget_calendar,
     legal_due,
     national_holiday,
     national_working_day,
-    set_calendar_day,
+    parse_office_hours,
     unit_calendar,
 )
 
@@ -142,3 +143,49 @@ def _cell(day: date, override: CalendarDay | None, saturday_morning: bool, langu
     if day.weekday() == 5 and saturday_morning:
         return CalendarCell(day, "saturday", "", False)
     return CalendarCell(day, "weekend", "", False)
+
+
+def set_calendar_day(session: Session, unit_id: int, day: date, working: bool, note: str, actor_id: int | None,
+                     now: datetime) -> CalendarDay:
+    """Declare a unit's extra day off (working=False) or swapped working day (working=True)."""
+    row = session.scalar(select(CalendarDay).where(CalendarDay.unit_id == unit_id, CalendarDay.day == day))
+    if row is None:
+        row = CalendarDay(unit_id=unit_id, day=day, working=working, note=note)
+        session.add(row)
+    else:
+        row.working, row.note = working, note
+    forget_calendar(session, unit_id)
+    record_event(session, action="calendar_day_set", at=now, actor_id=actor_id,
+                 detail={"unit_id": unit_id, "day": day.isoformat(), "working": working, "note": note})
+    session.flush()
+    return row
+
+
+def clear_calendar_day(session: Session, unit_id: int, day: date, actor_id: int | None, now: datetime) -> bool:
+    """Remove a unit's override of `day`; False when it had none."""
+    row = session.scalar(select(CalendarDay).where(CalendarDay.unit_id == unit_id, CalendarDay.day == day))
+    if row is None:
+        return False
+    session.delete(row)
+    forget_calendar(session, unit_id)
+    record_event(session, action="calendar_day_cleared", at=now, actor_id=actor_id,
+                 detail={"unit_id": unit_id, "day": day.isoformat(), "working": row.working, "note": row.note})
+    session.flush()
+    return True
+
+
+def set_office_hours(session: Session, unit_id: int, office_hours: str, saturday_morning: bool,
+                     actor_id: int | None, now: datetime) -> Unit:
+    try:
+        parse_office_hours(office_hours)
+    except ValueError as exc:
+        raise ValidationFailed("Giờ làm việc không hợp lệ.", {"office_hours": [str(exc)]}) from exc
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"Không có đơn vị #{unit_id}.")
+    unit.office_hours, unit.saturday_morning = office_hours, saturday_morning
+    forget_calendar(session, unit_id)
+    record_event(session, action="office_hours_set", at=now, actor_id=actor_id,
+                 detail={"unit_id": unit_id, "office_hours": office_hours, "saturday_morning": saturday_morning})
+    session.flush()
+    return unit

@@ -5,7 +5,8 @@ from datetime import date
 
 from engine import get_unit, receive_dossier
 from engine.infra.db import unit_of_work
-from engine.org.calendar import set_calendar_day, set_office_hours, unit_calendar
+from engine.org.calendar import unit_calendar
+from engine.org.calendar_admin import set_calendar_day, set_office_hours
 
 from .test_dinh_chinh_gcn import APPLICANT
 
