@@ -3,6 +3,7 @@ first (can it move, where would it stand), then each move in a unit of work of i
 whose changed or removed part has already run stays on its version."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from engine.org import access
 from engine.workflow import runtime
 from engine.workflow.catalog import get_procedure, version_bundle
 
+log = logging.getLogger(__name__)
 CHANGES = {"changed": "đã thay đổi", "removed": "đã bị bỏ"}
 
 
@@ -153,6 +155,8 @@ def _running_instance(session: Session, target: ProcessVersion, dossier_code: st
         .where(ProcessInstance.dossier_id == dossier_id, ProcessInstance.status == "running",
                ProcessVersion.procedure_id == target.procedure_id)).first()
     if row is None:
+        log.warning("refused to move dossier %s: no running instance of procedure #%s", dossier_code,
+                    target.procedure_id)
         raise Conflict(f"Hồ sơ {dossier_code} không có tiến trình đang chạy của thủ tục này.")
     if row[1] == target.id:
         raise Conflict(f"Hồ sơ {dossier_code} đã ở phiên bản {target.number}.")

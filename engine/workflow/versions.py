@@ -2,6 +2,7 @@
 → retired; the approver is an administrator of the procedure's level and never the author; every step audited."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from engine.org import access
 from engine.workflow.catalog import apply_meta, check_version, get_procedure, remember_bundle
 from engine.workflow.packages import common_parts, read_package, write_package
 
+log = logging.getLogger(__name__)
 STATE_LABELS = {
     "draft": "Bản nháp",
     "submitted": "Chờ phê duyệt",
@@ -213,6 +215,8 @@ def _locked(session: Session, code: str, number: int) -> ProcessVersion:
 
 def _expect(version: ProcessVersion, states: set[str], what: str) -> None:
     if version.status not in states:
+        log.warning("refused to %s version %s of procedure #%s: it is %s", what, version.number,
+                    version.procedure_id, version.status)
         raise Conflict(f"Phiên bản {version.number} đang ở trạng thái \"{STATE_LABELS[version.status]}\", "
                        f"không thể {what}.")
 

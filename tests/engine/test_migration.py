@@ -100,3 +100,13 @@ def test_the_movable_dossier_moves_and_finishes_on_the_new_version(factory, org,
         assert (moved.dossier_id, moved.detail["from_version"], moved.detail["to_version"]) == (
             done[behind].id, 1, 2)
     assert migrate_dossiers(factory, "chuyen-doi", [behind], org["quantri.tinh"], now)[0].moved is False
+    other = receive_dossier_of_another_procedure(factory, org, now)
+    [result] = migrate_dossiers(factory, "chuyen-doi", [other], org["quantri.tinh"], now)
+    assert not result.moved and "không có tiến trình đang chạy của thủ tục này" in result.message
+
+
+def receive_dossier_of_another_procedure(factory, org, now):
+    with unit_of_work(factory) as s:
+        return receive_dossier(s, procedure_code="dinh-chinh-gcn", applicant={"name": "Lê Văn Tám"}, channel="direct",
+                               received_at=now, receiving_unit_code="000.00.01.H99", actor_id=org["motcua.tinh"],
+                               now=now).code

@@ -2,6 +2,7 @@
 running dossiers keep their version; the author never approves; every step is audited."""
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 import pytest
@@ -107,13 +108,15 @@ def test_the_author_never_approves_their_own_version(factory, org, now, tmp_path
         assert approve_version(s, "thu-nghiem", 2, org["quantri.tinh"], now, **DECISION).status == "approved"
 
 
-def test_activation_switches_new_dossiers_while_running_ones_finish_on_their_version(factory, org, now, tmp_path):
+def test_activation_switches_new_dossiers_while_running_ones_finish_on_their_version(factory, org, now, tmp_path,
+                                                                                       caplog):
     load(factory, folder(tmp_path, 1), now)
     load(factory, folder(tmp_path, 2), now)
     running = receive(factory, org, now)
-    with pytest.raises(Conflict):  # not approved yet
-        with unit_of_work(factory) as s:
+    with caplog.at_level(logging.WARNING, logger="engine.workflow.versions"), pytest.raises(Conflict):
+        with unit_of_work(factory) as s:  # not approved yet: a typed error, and logged
             activate_version(s, "thu-nghiem", 2, org["quantri.tinh"], now)
+    assert "refused to áp dụng version 2" in caplog.text
     with unit_of_work(factory) as s:
         approve_version(s, "thu-nghiem", 2, org["quantri.tinh"], now, **DECISION)
         activate_version(s, "thu-nghiem", 2, org["quantri.tinh"], now)
