@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from apicalls import call, refusals, token_for
 
+from tests.engine.test_migration import two_running  # noqa: F401  the fixture: two dossiers on version 1
+
 FOLDER = Path(__file__).resolve().parents[2] / "bpmn" / "dinh-chinh-gcn"
 DECISION = {"decision_number": "125/QĐ-UBND", "decision_date": "2026-03-01", "decision_signer": "Nguyễn Văn An"}
 URL = "/api/v1/procedures/1.004227/versions"
@@ -94,22 +96,8 @@ def test_officials_see_no_versions_and_a_zip_is_the_only_body(client, org):
     assert upload(client, designer, b"{}", content_type="application/json").status_code == 422
 
 
-def test_a_script_runs_the_migration_dry_run_then_moves_a_dossier(client, factory, org, now, tmp_path):
-    from tests.engine.test_migration import receive, version, work  # the two-version procedure of the engine tests
-    from engine import activate_version, approve_version
-    from engine.infra.db import unit_of_work
-    from engine.workflow.catalog import load_procedure
-    from datetime import date
-
-    with unit_of_work(factory) as s:
-        load_procedure(s, version(tmp_path, ["Bước 1", "Bước 2"]), None, now)
-    ahead, behind = receive(factory, org, now), receive(factory, org, now)
-    work(factory, org, ahead, now)
-    with unit_of_work(factory) as s:
-        load_procedure(s, version(tmp_path, ["Bước 1 (đã sửa)", "Bước 2", "Bước 3"]), None, now)
-        approve_version(s, "chuyen-doi", 2, org["quantri.tinh"], now, decision_number="7/QĐ-UBND",
-                        decision_date=date(2026, 3, 1), signer="Nguyễn Văn An")
-        activate_version(s, "chuyen-doi", 2, org["quantri.tinh"], now)
+def test_a_script_runs_the_migration_dry_run_then_moves_a_dossier(client, factory, org, two_running):  # noqa: F811
+    ahead, behind = two_running  # the engine tests' two dossiers on version 1 of a procedure now at version 2
     admin = token_for(client, "quantri.tinh")
     url = "/api/v1/procedures/chuyen-doi/migrations"
     assert call(client, "GET", url, username="thietke.tinh").status_code == 403
