@@ -12,20 +12,19 @@ from sqlalchemy.engine import Engine
 
 from engine import from_environ, make_engine, make_sessionmaker, Settings
 
+from . import admin, api, auth, catalogue, db, display, dossier_moves, dossiers, errors, guards, i18n, inbox, limits
+from . import navigation, operations, public, reception, reports, versions
+from .guards import SCAN_SLOTS
+
 SECRET_FILE = "secret_key"
 # No inline scripts or styles anywhere, so the policy can stay this strict.
 CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 csrf = CSRFProtect()
-SCAN_SLOTS = {"reception.intake_form": 12, "inbox.complete": 1}  # posts that take scans, and how many at once
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
-    from . import guards
-    from . import api, auth, catalogue, db, display, dossiers, errors, i18n, inbox, limits, navigation, public, reception, reports
-    from . import admin, dossier_moves, operations, versions
-
     settings = settings or from_environ(os.environ)
     instance = Path(settings.instance_path).resolve()
     app = Flask(__name__, instance_path=str(instance))

@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # the integer primary keys of both databases
+SCAN_SLOTS = {"reception.intake_form": 12, "inbox.complete": 1}  # posts that take scans, and how many at once
 _DECIMAL = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes '²' and '١'
 
 

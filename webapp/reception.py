@@ -33,9 +33,9 @@ from engine import (
 from .auth import login_required
 from .catalogue import time_limit_text
 from .db import db_session
+from .guards import SCAN_SLOTS as UPLOAD_SLOTS
 from .i18n import N_
 
-from .app import SCAN_SLOTS as UPLOAD_SLOTS  # noqa: E402  (the app module is initialised before its blueprints)
 
 bp = Blueprint("reception", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
