@@ -19,7 +19,7 @@ URL = "/api/v1/procedures/1.004227/versions"
 def folder_zip(change=None, extra=()) -> bytes:
     """The bundled dinh-chinh-gcn folder zipped as <slug>/…, with `change(name, text) -> text` applied."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(FOLDER.rglob("*")):
             if path.is_file():
                 name = path.relative_to(FOLDER).as_posix()
@@ -76,11 +76,13 @@ def symlink(name: str) -> zipfile.ZipInfo:
     (folder_zip(extra=[("dinh-chinh-gcn/../../etc/x.bpmn", "<x/>")]), "đường dẫn không được phép"),
     (folder_zip(extra=[(symlink("dinh-chinh-gcn/link.bpmn"), "/etc/passwd")]), "symlink"),
     (folder_zip(extra=[(f"dinh-chinh-gcn/forms/f{i}.json", "{}") for i in range(200)]), "nhiều hơn giới hạn"),
+    (folder_zip(extra=[("dinh-chinh-gcn/forms/big.json", " " * 21_000_000)]), "vượt quá 20 MB"),
     (folder_zip(extra=[("dinh-chinh-gcn/forms/latin1.json", "\"Th\xe9\"".encode("latin-1"))]), "UTF-8"),
     (folder_zip(lambda n, t: t.replace("1.004227", "9.999999") if n == "procedure.toml" else t), "không thuộc"),
     (folder_zip(lambda n, t: t.replace("if de_xuat == 'dinh_chinh':", "import os\nif de_xuat == 'dinh_chinh':")
                 if n == "process.bpmn" else t), "st_ket_qua"),
-], ids=["not-zip", "traversal", "symlink", "too-many", "latin1", "other-procedure", "unsafe-script"])
+], ids=["not-zip", "traversal", "symlink", "too-many", "too-big-unpacked", "latin1", "other-procedure",
+        "unsafe-script"])
 def test_a_bad_package_is_refused_with_findings_and_nothing_is_stored(client, org, data, expected):
     designer = token_for(client, "thietke.tinh")
     response = upload(client, designer, data)
