@@ -151,6 +151,8 @@ def cmd_load_procedures(settings: Settings, args) -> int:
             name = get_procedure(session, result.slug).name
             state = VERSION_STATE_LABELS[result.status].lower() + (", mới" if result.created else ", không đổi")
             print(f"{result.slug} — {name}: phiên bản {result.version} ({state})")
+            for warning in result.warnings:
+                print(f"  cảnh báo: {warning}")
     if not results:
         print(f"Không có thủ tục nào trong {settings.bpmn_path}.")
     return 0

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import spiff
 from engine.workflow import actions
+from engine.workflow.forms import form_warnings
 from engine.workflow.helpers import probe_helpers
 from engine.workflow.budgets import budget_report
 from engine.org.calendar import parse_budget
@@ -47,6 +48,7 @@ class LoadResult:
     version: int
     created: bool
     status: str = "active"
+    warnings: tuple[str, ...] = ()  # loads, but the designer should fix it (see forms.form_warnings)
 
 
 def read_folder(folder: Path, common: Path | None) -> tuple[dict, dict[str, str], dict[str, dict]]:
@@ -213,7 +215,7 @@ def load_procedure(session: Session, folder: Path, common: Path | None, now: dat
     latest = session.scalar(select(ProcessVersion).where(ProcessVersion.procedure_id == procedure.id)
                             .order_by(ProcessVersion.number.desc()).limit(1))
     if latest is not None and latest.checksum == digest:
-        return LoadResult(folder.name, latest.number, False, latest.status)
+        return LoadResult(folder.name, latest.number, False, latest.status, tuple(form_warnings(forms)))
     number = (latest.number if latest is not None else 0) + 1
     live = first or activate
     version = ProcessVersion(
@@ -232,7 +234,7 @@ def load_procedure(session: Session, folder: Path, common: Path | None, now: dat
         procedure.active_version_id = version.id
         apply_meta(session, procedure, meta)
     _BUNDLES[digest] = VersionBundle(parsed, forms, meta)
-    return LoadResult(folder.name, number, True, version.status)
+    return LoadResult(folder.name, number, True, version.status, tuple(form_warnings(forms)))
 
 
 def load_procedures(session: Session, bpmn_path: Path, now: datetime, actor_id: int | None = None,

@@ -57,6 +57,35 @@ def form_validator(schema: dict) -> Draft202012Validator:
     return validator
 
 
+def form_warnings(forms: dict[str, dict]) -> list[str]:
+    """What a designer should fix though it loads: a required yes/no field that accepts "no" is a confirmation
+    the officer can leave unticked. It needs "const": true, unless a condition of the form constrains it or
+    "default": false says that "no" is an answer (e.g. "all supplements received?")."""
+    warnings = []
+    for name, schema in sorted(forms.items()):
+        if name.endswith(".uischema.json") or not isinstance(schema, dict):
+            continue
+        constrained = _constrained(schema.get("allOf", [])) | _constrained([schema])
+        for key in schema.get("required", []):
+            field = schema.get("properties", {}).get(key, {})
+            if (field.get("type") == "boolean" and field.get("const") is not True and "default" not in field
+                    and key not in constrained):
+                warnings.append(f"biểu mẫu {name}: trường bắt buộc '{key}' kiểu có/không: để trống ô đánh dấu vẫn "
+                                f"hoàn thành được; thêm \"const\": true nếu là ô xác nhận, hoặc \"default\": false "
+                                f"nếu \"không\" cũng là một câu trả lời")
+    return warnings
+
+
+def _constrained(branches: list) -> set[str]:
+    """Fields a conditional part of the schema (if/then/else) pins to a value."""
+    names = set()
+    for branch in branches:
+        for part in (branch.get("then"), branch.get("else")) if isinstance(branch, dict) else ():
+            if isinstance(part, dict):
+                names |= {k for k, v in part.get("properties", {}).items() if isinstance(v, dict) and "const" in v}
+    return names
+
+
 def _path(prefix: str, parts: list) -> str:
     return ".".join(str(p) for p in ([prefix] if prefix else []) + parts) or "_"
 
@@ -76,5 +105,5 @@ def _message(error) -> str:
     if kind in {"minimum", "maximum"}:
         return f"Giá trị phải {'≥' if kind == 'minimum' else '≤'} {error.validator_value}."
     if kind == "const":
-        return "Giá trị không hợp lệ."
+        return "Bắt buộc đánh dấu xác nhận." if error.validator_value is True else "Giá trị không hợp lệ."
     return error.message

@@ -113,3 +113,24 @@ def test_task_already_completed_by_someone_else_is_a_conflict(factory, org, now)
         with unit_of_work(factory) as s:
             complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, org["motcua.tinh"], now)
     assert "Nguyễn Thị Lan" in caught.value.message
+
+
+def test_a_required_yes_no_field_that_accepts_no_is_reported_when_loading():
+    from engine.workflow.forms import form_warnings
+
+    confirm = {"type": "object", "required": ["da_kiem_tra"], "properties": {"da_kiem_tra": {"type": "boolean"}}}
+    pinned = {**confirm, "properties": {"da_kiem_tra": {"type": "boolean", "const": True}}}
+    conditional = {**confirm, "allOf": [{"if": {"properties": {"de_xuat": {"const": "cap"}}},
+                                         "then": {"properties": {"da_kiem_tra": {"const": True}}}}]}
+    assert ["da_kiem_tra" in w and "const" in w for w in form_warnings({"a.json": confirm})] == [True]
+    answered = {**confirm, "properties": {"da_kiem_tra": {"type": "boolean", "default": False}}}
+    assert form_warnings({"b.json": pinned, "c.json": conditional, "d.json": answered, "c.uischema.json": {}}) == []
+
+
+def test_every_bundled_procedure_loads_without_warnings(factory, org, now):
+    from engine.infra.settings import ROOT
+    from engine.workflow.catalog import load_procedures
+
+    with unit_of_work(factory) as s:
+        results = load_procedures(s, ROOT / "bpmn", now)
+    assert [(r.slug, r.warnings) for r in results if r.warnings] == []

@@ -255,3 +255,15 @@ def test_delegates_completion_shows_the_signature_form_and_prints_it(client, fac
     with unit_of_work(factory) as session:
         appraisal_id = session.scalar(select(WorkItem.id).where(WorkItem.bpmn_id == "ut_tham_dinh"))
     assert client.get(f"/tasks/{appraisal_id}/signature").status_code == 404  # completed by role, not delegation
+
+
+def test_an_unticked_confirmation_is_refused_next_to_its_box_and_nothing_advances(client, factory, org, now):
+    receive(factory, org, now)
+    login(client, "motcua.tinh")
+    item_id = inbox_items(factory, org["motcua.tinh"])[0][0]
+    response = post_form(client, f"/tasks/{item_id}", {"ghi_chu_tiep_nhan": "Thiếu bản sao giấy tờ"})
+    assert response.status_code == 422
+    field = re.search(r'<div class="field[^"]*has-error[^"]*">.*?</div>', response.get_data(as_text=True), re.S).group(0)
+    assert 'name="da_kiem_tra_thanh_phan"' in field and "Bắt buộc đánh dấu xác nhận." in field
+    with unit_of_work(factory) as session:
+        assert session.scalar(select(WorkItem.state).where(WorkItem.id == item_id)) == "ready"
