@@ -40,7 +40,8 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
         new_due = calendar.add_working_hours(old_due, paused.total_seconds() / 3600) if paused else old_due
     elif policy == "restart":
         hours, minutes = dossier.procedure.cutoff_hour.split(":")
-        new_due = legal_due(calendar, now, Decimal(dossier.procedure.time_limit), time(int(hours), int(minutes)))
+        new_due = legal_due(calendar, now, Decimal(dossier.procedure.time_limit), time(int(hours), int(minutes)),
+                            unit=dossier.procedure.time_limit_unit)
     else:
         new_due = old_due
     if new_due != old_due:

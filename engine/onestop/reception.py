@@ -124,7 +124,8 @@ def receive_dossier(
         deciding_id = procedure.deciding_unit_id or receiving.id
     meta = version_bundle(session, procedure.active_version_id).meta
     due_at = legal_due(unit_calendar(session, deciding_id), received_at, procedure.time_limit,
-                       _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)))
+                       _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)),
+                       procedure.time_limit_unit)
     secret = new_secret()
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,

@@ -198,12 +198,15 @@ def budget_due(calendar: WorkCalendar, start: datetime, budget: str) -> datetime
 
 
 def legal_due(calendar: WorkCalendar, received_at: datetime, days: Decimal, cutoff: time,
-              cutoff_all_limits: bool = False) -> datetime:
-    """The legal due date: end of the N-th working day after the reception day.
+              cutoff_all_limits: bool = False, unit: str = "working_days") -> datetime:
+    """The legal due date: end of the N-th working day after the reception day; a limit in working hours
+    (`unit` "working_hours") is that much office time after reception.
 
     A same-day procedure (N = 0) is due at the end of the reception day, or of the next working day
     when it was received after the cut-off hour (15:00 itself still counts) or on a day off.
     """
+    if unit == "working_hours":
+        return calendar.add_working_hours(received_at, float(days))
     local = received_at.astimezone(VN_TZ)
     day = local.date()
     if days <= 0:

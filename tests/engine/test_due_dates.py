@@ -65,3 +65,39 @@ def test_overdue_means_open_running_and_past_the_effective_due_date(case, overdu
 def test_finished_dossiers_are_refused_stopped_processed_or_returned():
     assert [code for code in range(1, 11) if is_finished(dossier(status=code))] == [3, 8, 9, 10]
     assert effective_due(Dossier(due_at=None, extended_due_at=None)) is None
+
+
+def test_a_limit_in_working_hours_counts_office_hours():
+    """4 working hours received at 16:00 on a working day: 1 hour that afternoon, 3 the next morning."""
+    from datetime import datetime, time
+    from decimal import Decimal
+
+    from engine.infra.clock import VN_TZ
+    from engine.org.calendar import WorkCalendar, legal_due
+
+    received = datetime(2026, 3, 2, 16, 0, tzinfo=VN_TZ)  # Monday
+    due = legal_due(WorkCalendar(), received, Decimal(4), time(15, 0), unit="working_hours")
+    assert due == datetime(2026, 3, 3, 10, 30, tzinfo=VN_TZ)
+    friday = datetime(2026, 3, 6, 16, 30, tzinfo=VN_TZ)  # half an hour on Friday, the rest on Monday
+    assert legal_due(WorkCalendar(), friday, Decimal(4), time(15, 0), unit="working_hours") == \
+        datetime(2026, 3, 9, 11, 0, tzinfo=VN_TZ)
+
+
+def test_reception_honours_a_limit_in_working_hours(factory, org, tmp_path):
+    from datetime import datetime
+
+    from engine import receive_dossier
+    from engine.infra.clock import VN_TZ
+    from engine.infra.db import unit_of_work
+    from engine.workflow.catalog import load_procedure
+    from tests.bpmn_builder import linear_user_tasks, procedure_folder
+
+    received = datetime(2026, 3, 2, 16, 0, tzinfo=VN_TZ)
+    folder = procedure_folder(tmp_path, "theo-gio", linear_user_tasks("tthc_theo_gio", 1), "tthc_theo_gio",
+                              time_limit=4, time_limit_unit="working_hours")
+    with unit_of_work(factory) as s:
+        load_procedure(s, folder, None, received)
+        receipt = receive_dossier(s, procedure_code="theo-gio", applicant={"name": "Lê Văn Tám"}, channel="direct",
+                                  received_at=received, receiving_unit_code="000.00.01.H99",
+                                  actor_id=org["motcua.tinh"], now=received)
+    assert receipt.due_at == datetime(2026, 3, 3, 10, 30, tzinfo=VN_TZ)
