@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 BUNDLE := webapp/static/build/.built
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test bench clean
 
@@ -27,7 +29,7 @@ run: $(STAMP) $(BUNDLE)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua load-procedures
 	$(BIN)/motcua demo
-	$(BIN)/motcua run --host 127.0.0.1 --port 5000
+	$(BIN)/motcua run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(BUNDLE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 
@@ -52,9 +52,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)  # asked for by browsers whatever the page says
     app.url_value_preprocessor(_allow_scans)
     app.after_request(_security_headers)
     return app
+
+
+def _favicon():
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 def _allow_scans(endpoint, _values) -> None:

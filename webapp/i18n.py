@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import Babel, gettext
@@ -44,6 +45,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["gettext"] = template_gettext
     app.after_request(_remember_locale)
     app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals["language_url"] = language_url
+
+
+def language_url(code: str) -> str:
+    """This page in another language: the same address and query (search, filters, page), `lang` replaced."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", code)])
 
 
 @pass_context

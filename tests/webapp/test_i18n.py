@@ -125,3 +125,11 @@ def test_the_reception_form_reads_in_english_while_the_printed_receipt_stays_vie
     receipt = receive(factory, org, now)
     printed = client.get(f"/reception/receipts/{receipt.code}").get_data(as_text=True)
     assert "8 ngày làm việc" in printed and "working days" not in printed and "Print form" in printed
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(client, org):
+    from webpages import login
+
+    login(client, "motcua.tinh")
+    html = client.get("/dossiers?q=nguyen&status=4&lang=vi").get_data(as_text=True)
+    assert 'href="/dossiers?q=nguyen&amp;status=4&amp;lang=en"' in html

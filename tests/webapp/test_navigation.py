@@ -46,3 +46,10 @@ def test_the_english_locale_is_chosen_and_remembered(client, org):
     assert '<html lang="en">' in page.get_data(as_text=True)
     assert '<html lang="en">' in client.get("/login").get_data(as_text=True)  # kept by the cookie
     assert '<html lang="vi">' in client.get("/login?lang=vi").get_data(as_text=True)
+
+
+def test_pages_name_the_favicon_and_the_old_address_leads_to_it(client):
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/login").get_data(as_text=True)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/static/favicon.svg")
+    assert client.get("/static/favicon.svg").status_code == 200
