@@ -19,6 +19,8 @@ from engine.workflow.helpers import helpers_for
 from engine.workflow.store import DossierFacts, InstanceRow, Loaded
 
 TERMINAL_STATUSES = {3, 8, 10}
+WITHDRAWAL_REQUESTED = 7
+FINAL_STATUSES = {8, 9, 10}  # stopped, result ready, returned: what a withdrawal request gives way to
 
 
 @dataclass(eq=False)
@@ -264,8 +266,8 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
     if value is None:
         return
     dossier, status = run.current, int(value)
-    if status == dossier.status:
-        return
+    if status == dossier.status or (dossier.status == WITHDRAWAL_REQUESTED and status not in FINAL_STATUSES):
+        return  # the citizen's withdrawal request stands until a leader stops processing (Mẫu 05) or it ends
     before = dossier.status
     dossier.status = status
     if status == 9 and dossier.finished_at is None:

@@ -111,6 +111,17 @@ def test_withdrawal_then_stop_ends_processing(factory, org, now):
             request_supplement(s, receipt.code, ["x"], "y", org["chuyenvien.vpdk"], now)
 
 
+def test_a_withdrawal_request_is_not_overwritten_by_the_next_step(factory, org, now):
+    from .test_dinh_chinh_gcn import do
+
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as s:
+        request_withdrawal(s, receipt.code, org["motcua.tinh"], now, "Công dân xin rút hồ sơ")
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)  # next step: status 4
+    with unit_of_work(factory) as s:
+        assert get_dossier(s, receipt.code).status == 7
+
+
 def test_officer_of_another_unit_cannot_request_a_supplement(factory, org, now):
     receipt = receive(factory, org, now)
     with pytest.raises(Forbidden):
