@@ -37,6 +37,7 @@ class Settings:
     api_token_hours: int = 8  # lifetime of an API bearer token
     proxy_hops: int = 0  # reverse proxies in front of the web app whose X-Forwarded-For is trusted
     public_base_url: str = ""  # printed in the receipt's QR code; empty: the address of the request
+    secure_cookies: bool = False  # served over HTTPS: the session cookie only over HTTPS, and HSTS
 
     @property
     def effective_database_url(self) -> str:

@@ -35,7 +35,9 @@ APPLICANT_SCHEMA = {
         "name": {"type": "string", "minLength": 1, "maxLength": 255, "title": "Họ và tên"},
         "id_number": {"type": "string", "pattern": "^[0-9]{9,12}$", "title": "Số định danh/CCCD"},
         "phone": {"type": "string", "pattern": "^[0-9+ .-]{8,15}$", "title": "Số điện thoại"},
-        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "title": "Thư điện tử"},
+        # domain labels cannot hold a dot, so the match is linear (the old pattern backtracked on "a@....@")
+        "email": {"type": "string", "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s.]+(?:\\.[^@\\s.]+)+$",
+                  "title": "Thư điện tử"},
         "address": {"type": "string", "maxLength": 500, "title": "Địa chỉ"},
     },
 }

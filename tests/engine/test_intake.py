@@ -135,3 +135,14 @@ def test_search_leaves_out_what_does_not_match(factory, org):
         everything = search_procedures(s, "")
         assert len(everything) > 1 and all(p.active_version_id for p in everything)
         assert "dinh-chinh-gcn" not in [p.slug for p in search_procedures(s, "khai sinh")]
+
+
+def test_a_hostile_email_is_refused_at_once_and_plain_ones_pass():
+    from engine.onestop.reception import applicant_errors
+
+    hostile = {"name": "Nguyễn Văn A", "email": "a@" + "." * 40000 + "@"}
+    assert "applicant.email" in applicant_errors(hostile)
+    for good in ("trang.vu@example.vn", "x.y+z@mail.gov.vn"):
+        assert applicant_errors({"name": "Nguyễn Văn A", "email": good}) == {}
+    for bad in ("a@b", "a@b..vn", "a@b.vn.", "a b@c.vn"):
+        assert "applicant.email" in applicant_errors({"name": "Nguyễn Văn A", "email": bad})

@@ -99,3 +99,22 @@ def test_missing_secret_key_is_generated_once_and_kept_private(db_engine, tmp_pa
     assert len(first.secret_key) == 64
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert list((tmp_path / "inst").iterdir()) == [key_file]  # no draft left behind
+
+
+def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(db_engine, tmp_path, org):
+    from webpages import csrf_token
+
+    from engine.infra.settings import Settings
+
+    app = create_app(Settings(instance_path=tmp_path / "https", secret_key="t", embedded_worker=False,
+                              secure_cookies=True), engine=db_engine)
+    client = app.test_client()
+    page = client.get("/login")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    response = client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                           "username": "motcua.tinh", "password": "mat-khau-thu-nghiem"})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_by_default_no_hsts_is_sent(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
