@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
@@ -19,6 +20,15 @@ class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def day(raw: str | None) -> date | None:
+    """A date typed as YYYY-MM-DD (a date input's value) within 2000–2100, or None for anything else."""
+    try:
+        value = date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return value if 2000 <= value.year <= 2100 else None
 
 
 def decimal(raw: str | None) -> int | None:

@@ -32,7 +32,7 @@ from engine import (
 
 from .auth import login_required, safe_next
 from .db import db_session
-from .guards import decimal
+from .guards import day, decimal
 from .i18n import N_
 from .reports import XLSX_TYPE
 
@@ -196,11 +196,7 @@ def _audit_filter() -> tuple[AuditFilter, dict]:
 def _day(raw: str | None, field: str, errors: dict) -> date | None:
     if not raw:
         return None
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        day = None
-    if day is None or not 2000 <= day.year <= 2100:
+    parsed = day(raw)
+    if parsed is None:
         errors[field] = [N_("Ngày không hợp lệ (định dạng năm-tháng-ngày).")]
-        return None
-    return day
+    return parsed

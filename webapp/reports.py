@@ -9,7 +9,7 @@ from engine import clock, COLUMNS, register_rows, register_units, register_workb
 
 from .auth import login_required
 from .db import db_session
-from .guards import decimal
+from .guards import day, decimal
 from .i18n import N_
 
 bp = Blueprint("reports", __name__)
@@ -83,14 +83,11 @@ def _choice(units) -> tuple[int, date, date]:
 def _date(raw: str | None, default: date, field: str, errors: dict) -> date:
     if not raw:
         return default
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        day = None
-    if day is None or not 2000 <= day.year <= 2100:
+    parsed = day(raw)
+    if parsed is None:
         errors[field] = [N_("Ngày không hợp lệ (định dạng năm-tháng-ngày).")]
         return default
-    return day
+    return parsed
 
 
 def _unit(units, unit_id: int):

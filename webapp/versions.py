@@ -2,7 +2,7 @@
 differences and the approval actions; the BPMN files the diagram viewer loads."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -31,6 +31,7 @@ from engine import (
 from .auth import login_required
 from .catalogue import time_limit_text
 from .db import db_session
+from .guards import day
 from .i18n import N_
 
 bp = Blueprint("versions", __name__)
@@ -149,7 +150,7 @@ def _perform(action: str, code: str, number: int, form, now: datetime) -> None:
     elif action == "approve":
         at_once, activate_at = _activation(form, now)
         approve_version(session, code, number, user_id, now, decision_number=form.get("decision_number", ""),
-                        decision_date=_day(form.get("decision_date", "")),
+                        decision_date=day(form.get("decision_date", "")),
                         signer=form.get("decision_signer", ""), activate_at=activate_at)
         if at_once:
             activate_version(session, code, number, user_id, now)
@@ -159,14 +160,6 @@ def _perform(action: str, code: str, number: int, form, now: datetime) -> None:
         activate_version(session, code, number, user_id, now)
     else:
         retire_version(session, code, number, user_id, now)
-
-
-def _day(text: str) -> date | None:
-    """The decision date of the date input; None (the engine says it is required) when missing or malformed."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 def _activation(form, now: datetime) -> tuple[bool, datetime | None]:

@@ -17,6 +17,7 @@ ADMIN_ROLE = "quan_tri"  # approves versions, manages units and users
 NO_DOSSIER_ROLES = frozenset({DESIGNER_ROLE, ADMIN_ROLE})  # their work is the catalogue, not citizens' files
 LEVEL_RANKS = {"xa": 1, "tinh": 2, "bo": 3}  # an administrator approves procedures of their unit's level and below
 _CACHE_KEY = "motcua_grants"
+_APPROVERS_KEY = "motcua_approvers"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def grants_of(session: Session, user_id: int) -> Grants:
 def forget_grants(session: Session) -> None:
     """Called by whatever changes memberships or delegations within a unit of work."""
     session.info.pop(_CACHE_KEY, None)
+    session.info.pop(_APPROVERS_KEY, None)
 
 
 def _grants_statement():
@@ -259,9 +261,12 @@ def may_approve(session: Session, grants: Grants, version: ProcessVersion) -> bo
     units = grants.units_with({ADMIN_ROLE})
     if not units:
         return False
-    level = session.scalar(select(Procedure.level).where(Procedure.id == version.procedure_id))
-    levels = session.scalars(select(Unit.level).where(Unit.id.in_(units)))
-    return max(LEVEL_RANKS.get(v, 0) for v in levels) >= LEVEL_RANKS.get(level, 2)
+    answers, key = session.info.setdefault(_APPROVERS_KEY, {}), (grants.user_id, version.procedure_id)
+    if key not in answers:  # a page asks it once per action it may offer
+        level = session.scalar(select(Procedure.level).where(Procedure.id == version.procedure_id))
+        levels = session.scalars(select(Unit.level).where(Unit.id.in_(units)))
+        answers[key] = max(LEVEL_RANKS.get(v, 0) for v in levels) >= LEVEL_RANKS.get(level, 2)
+    return answers[key]
 
 
 def check_approve(session: Session, grants: Grants, version: ProcessVersion, author_may: bool = False) -> None:

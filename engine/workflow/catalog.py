@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import spiff
@@ -228,11 +228,7 @@ def load_procedure(session: Session, folder: Path, common: Path | None, now: dat
     session.add(version)
     session.flush()
     if live:
-        previous = session.get(ProcessVersion, procedure.active_version_id) if procedure.active_version_id else None
-        if previous is not None:
-            previous.status, previous.retired_at = "retired", now
-        procedure.active_version_id = version.id
-        apply_meta(session, procedure, meta)
+        make_active(session, procedure, version, now)
     _BUNDLES[digest] = VersionBundle(parsed, forms, meta)
     return LoadResult(folder.name, number, True, version.status, tuple(form_warnings(forms)))
 
@@ -244,6 +240,20 @@ def load_procedures(session: Session, bpmn_path: Path, now: datetime, actor_id: 
     folders = sorted(p for p in bpmn_path.iterdir() if (p / "procedure.toml").is_file())
     return [load_procedure(session, folder, common, now, actor_id, max_bytes, activate=activate)
             for folder in folders]
+
+
+def make_active(session: Session, procedure: Procedure, version: ProcessVersion,
+                now: datetime) -> ProcessVersion | None:
+    """The one switch of the active version (first load, activation); returns the version it retired."""
+    previous = session.get(ProcessVersion, procedure.active_version_id) if procedure.active_version_id else None
+    previous = previous if previous is not None and previous.id != version.id else None
+    if previous is not None:
+        previous.status, previous.retired_at = "retired", now
+    version.status, version.activated_at, version.activate_at = "active", now, None
+    procedure.active_version_id = version.id
+    apply_meta(session, procedure, version.meta)
+    session.flush()
+    return previous
 
 
 def apply_meta(session: Session, procedure: Procedure, meta: dict) -> None:

@@ -14,7 +14,7 @@ from engine.infra.sweep import Job, sweep
 from engine.infra.errors import Conflict, InvalidProcess, NotFound, ValidationFailed
 from engine.models import Procedure, ProcessVersion
 from engine.org import access
-from engine.workflow.catalog import apply_meta, check_version, get_procedure, remember_bundle
+from engine.workflow.catalog import check_version, get_procedure, make_active, remember_bundle
 from engine.workflow.packages import common_parts, read_package, write_package
 
 log = logging.getLogger(__name__)
@@ -194,16 +194,11 @@ def retire_version(session: Session, code: str, number: int, actor_id: int, now:
 
 def _activate(session: Session, version: ProcessVersion, actor_id: int | None, now: datetime) -> None:
     procedure = session.scalar(select(Procedure).where(Procedure.id == version.procedure_id).with_for_update())
-    previous = session.get(ProcessVersion, procedure.active_version_id) if procedure.active_version_id else None
-    if previous is not None and previous.id != version.id:
-        previous.status, previous.retired_at = "retired", now
+    previous = make_active(session, procedure, version, now)
+    if previous is not None:
         _audit(session, previous, "version_retired", actor_id, now, replaced_by=version.number)
-    version.status, version.activated_at, version.activate_at = "active", now, None
-    procedure.active_version_id = version.id
-    apply_meta(session, procedure, version.meta)
-    session.flush()
     _audit(session, version, "version_activated", actor_id, now,
-           replaces=previous.number if previous is not None and previous.id != version.id else None)
+           replaces=previous.number if previous is not None else None)
 
 
 def _locked(session: Session, code: str, number: int) -> ProcessVersion:

@@ -23,6 +23,7 @@ from engine import (
 )
 
 from ..db import db_session
+from ..guards import day
 from . import bp
 from .procedures import CODE
 from .registry import endpoint, iso, parse_instant
@@ -129,10 +130,10 @@ def export(code: str, number: int):
 
 
 def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.", {field: ["Cần ngày dạng YYYY-MM-DD."]}) from None
+    parsed = day(text)
+    if parsed is None:
+        raise ValidationFailed("Dữ liệu gửi lên chưa hợp lệ.", {field: ["Cần ngày dạng YYYY-MM-DD."]})
+    return parsed
 
 
 @endpoint(bp, "/procedures/<code>/migrations", methods=["GET"], tags=["Phiên bản quy trình"], parameters=[CODE],
