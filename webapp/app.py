@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from engine import from_environ, make_engine, make_sessionmaker, Settings
 
 from . import admin, api, auth, catalogue, db, display, dossier_moves, dossiers, errors, guards, i18n, inbox, limits
-from . import navigation, operations, public, reception, reports, versions
+from . import navigation, operations, public, reception, reports, studio, studio_dry_run, versions
 from .guards import SCAN_SLOTS
 
 SECRET_FILE = "secret_key"
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     navigation.init_app(app)
     limits.init_app(app)
     for blueprint in (auth.bp, inbox.bp, reception.bp, dossiers.bp, reports.bp, catalogue.bp, versions.bp, public.bp,
-                      admin.bp, operations.bp, dossier_moves.bp):
+                      admin.bp, operations.bp, dossier_moves.bp, studio.bp, studio_dry_run.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)

@@ -2,9 +2,11 @@
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { readdirSync } from "node:fs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const entries = ["version_diff.js"];
+// Every top-level .js file here is a page's entry point; shared code lives in sub-folders.
+const entries = readdirSync(here).filter((name) => name.endsWith(".js"));
 
 await build({
   entryPoints: entries.map((name) => path.join(here, name)),

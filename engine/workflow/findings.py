@@ -1,0 +1,27 @@
+"""A validation finding: what is wrong or doubtful in a procedure version, and exactly where."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"  # blocks storing a runnable version and submitting a draft
+WARNING = "warning"  # shown to the designer; does not block
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of the one validation function; `file`, `element` (BPMN id), `name` (the element's
+    name) and `line` (in `file`) are given whenever they are known."""
+
+    severity: str
+    message: str
+    file: str | None = None
+    element: str | None = None
+    name: str | None = None
+    line: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def as_dict(self) -> dict:
+        return asdict(self)
