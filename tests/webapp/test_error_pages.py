@@ -15,6 +15,8 @@ from engine import (
 )
 from webapp.errors import status_of
 
+from tests.webapp.webpages import login
+
 
 @pytest.mark.parametrize("error, status", [
     (NotFound("x"), 404), (Forbidden("x"), 403), (Conflict("x"), 409), (ValidationFailed("x"), 422),
@@ -51,3 +53,13 @@ def test_unknown_page_is_a_vietnamese_404(client):
     response = client.get("/khong-co-trang-nay")
     assert response.status_code == 404
     assert "Không tìm thấy trang bạn yêu cầu." in response.get_data(as_text=True)
+
+
+def test_an_error_page_sends_a_citizen_to_the_lookup_and_an_official_to_their_own_first_page(client, org):
+    anonymous = client.get("/ho-so/khong-co").get_data(as_text=True)
+    assert 'href="/tra-cuu"' in anonymous and "Tra cứu tình trạng hồ sơ" in anonymous
+    assert "Về trang" not in anonymous
+
+    login(client, "motcua.tinh")
+    official = client.get("/khong-co-trang-nay").get_data(as_text=True)
+    assert 'href="/tra-cuu"' not in official and "Về trang Công việc" in official
