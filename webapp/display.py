@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from flask_babel import gettext as _
 
-from engine import group_thousands, status_label, STATUS_LABELS, VERDICT_LABELS, VN_TZ
+from engine import group_thousands, HISTORY_LABEL_PARAMS, status_label, STATUS_LABELS, VERDICT_LABELS, VN_TZ
 
 NONE = "—"
 
@@ -42,11 +42,23 @@ def verdict_label(value: str | None) -> str:
     return VERDICT_LABELS.get(value, NONE) if value else NONE
 
 
+def history_text(entry) -> str:
+    """A history entry in the reader's language: its template translated, then filled; values that are labels
+    (statuses, ratings, slip titles) translated too, names and reasons as written."""
+    template, values = entry.phrase
+    if not template:
+        return entry.label
+    shown = {key: _(value) if key in HISTORY_LABEL_PARAMS and isinstance(value, str) and value else value
+             for key, value in values.items()}
+    return _(template) % shown if shown else _(template)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(vn_time)
     app.add_template_filter(vn_date)
     app.add_template_filter(working_time)
     app.add_template_filter(status_label)
     app.add_template_filter(verdict_label)
+    app.add_template_filter(history_text)
     app.add_template_filter(group_thousands, "thousands")
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

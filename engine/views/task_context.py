@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from engine.infra.errors import NotFound
 from engine.org import access
 from engine.onestop.delegations import SIGNATURE_FORMS
+from engine.onestop.fees import group_thousands
+from engine.infra.clock import VN_TZ
 from engine.models import Dossier, Role, Unit, User, WorkItem
 from engine.workflow.tasks import task_forms
 
@@ -96,7 +98,7 @@ def step_records(session: Session, items: list[WorkItem]) -> list[StepRecord]:
     for item in items:
         records.append(StepRecord(item.id, item.name, item.completed_at, names.get(item.completed_by_id, "—"),
                                   item.signature_form, names.get(item.on_behalf_of_id),
-                                  item.verdict, _notes(forms.get(item.id, (None, None)), item.data or {})))
+                                  item.verdict, labelled_notes(forms.get(item.id, (None, None)), item.data or {})))
     return records
 
 
@@ -116,7 +118,7 @@ def signature_block(session: Session, item_id: int, user_id: int, now: datetime)
                           names.get(item.on_behalf_of_id, ""), names.get(item.completed_by_id, ""), unit, item)
 
 
-def _notes(form: tuple[dict | None, dict | None], data: dict) -> list[Note]:
+def labelled_notes(form: tuple[dict | None, dict | None], data: dict) -> list[Note]:
     """Submitted values in the form's field order, with titles and enum labels where the form gives them."""
     if not data:
         return []
@@ -126,20 +128,45 @@ def _notes(form: tuple[dict | None, dict | None], data: dict) -> list[Note]:
     order += [name for name in properties if name in data and name not in order]
     order += [name for name in data if name not in order]
     return [Note(properties.get(name, {}).get("title") or name,
-                 _shown(data[name], properties.get(name, {}), ui.get(name, {}))) for name in order]
+                 _shown(data[name], properties.get(name, {}), ui.get(name, {}))) for name in order
+            if data[name] not in (None, "", [])]
 
 
 def _shown(value, spec: dict, ui: dict) -> str:
+    """A value as an official reads it: enum titles, Có/Không, dd/mm/yyyy, grouped numbers."""
     enum = spec.get("enum") or (spec.get("items") or {}).get("enum") or []
-    labels = dict(zip(enum, ui.get("ui:enumNames", [])))
+    names = ui.get("ui:enumNames") or spec.get("enumNames") or (spec.get("items") or {}).get("enumNames") or []
+    labels = dict(zip(enum, names))
+    for option in spec.get("oneOf") or spec.get("anyOf") or []:  # {"const": …, "title": …} choices
+        if isinstance(option, dict) and "const" in option and option.get("title"):
+            labels.setdefault(option["const"], option["title"])
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, list):
-        return "; ".join(str(labels.get(v, v)) for v in value)
-    if spec.get("format") == "date" and isinstance(value, str) and len(value) == 10:
-        year, month, day = value.split("-") if value.count("-") == 2 else ("", "", "")
-        return f"{day}/{month}/{year}" if year else value
+        return "; ".join(_shown(v, spec.get("items") or {}, {"ui:enumNames": names}) for v in value)
+    if isinstance(value, (int, float)) and value in labels:
+        return str(labels[value])
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return group_thousands(value)
+    if isinstance(value, float):
+        whole, _, decimals = f"{value:.2f}".partition(".")
+        return f"{group_thousands(int(whole))},{decimals.rstrip('0')}".rstrip(",")
+    if isinstance(value, str):
+        return labels.get(value) or _date_text(value, spec.get("format")) or value
     return str(labels.get(value, value))
+
+
+def _date_text(value: str, kind: str | None) -> str | None:
+    """An ISO date or date-time as dd/mm/yyyy (HH:MM in Vietnam time); None when it is not one."""
+    if kind not in ("date", "date-time"):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if kind == "date":
+        return moment.strftime("%d/%m/%Y")
+    return (moment.astimezone(VN_TZ) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
 
 
 def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:

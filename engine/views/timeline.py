@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, aliased
 from engine.infra.clock import VN_TZ
 from engine.models import Event, Unit, User, WorkItem
 from engine.views.lookup import RATINGS
+from engine.views.task_context import Note, labelled_notes
+from engine.workflow.tasks import task_forms
 from engine.onestop.letters import latest_letter
 from engine.onestop.fees import format_amount
 from engine.onestop.statuses import STATUS_LABELS
@@ -36,7 +38,8 @@ class TimelineStep:
     on_behalf_of: str | None
     signature_form: str | None
     verdict: str | None
-    notes: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)  # what was submitted, as stored (the API gives it as is)
+    shown: tuple[Note, ...] = ()  # the same as officials read it: field titles, enum labels, dates, numbers
 
 
 @dataclass
@@ -44,10 +47,11 @@ class HistoryEntry:
     at: datetime
     actor: str | None
     action: str
-    label: str
+    label: str  # the Vietnamese sentence (printed forms, exports)
     status_before: int | None
     status_after: int | None
     detail: dict
+    phrase: tuple[str, dict] = ("", {})  # (template, values): pages translate the template, then fill it
 
 
 def dossier_timeline(session: Session, dossier_id: int) -> list[TimelineStep]:
@@ -61,11 +65,13 @@ def dossier_timeline(session: Session, dossier_id: int) -> list[TimelineStep]:
         .where(WorkItem.dossier_id == dossier_id)
         .order_by(WorkItem.ready_at, WorkItem.id)
     ).all()
+    forms = task_forms(session, [item for item, *_ in rows if item.data])  # one query for every step's form
     return [TimelineStep(
         work_item_id=item.id, bpmn_id=item.bpmn_id, name=item.name, unit_name=unit_name, role_key=item.role_key,
         state=item.state, ready_at=item.ready_at, due_at=item.due_at, completed_at=item.completed_at,
         completed_by=by, on_behalf_of=behalf, signature_form=item.signature_form, verdict=item.verdict,
         notes=dict(item.data or {}),
+        shown=tuple(labelled_notes(forms.get(item.id, (None, None)), item.data or {})),
     ) for item, unit_name, by, behalf in rows]
 
 
@@ -102,10 +108,16 @@ def dossier_history(session: Session, dossier_id: int) -> list[HistoryEntry]:
     ).all()
     units = dict(session.execute(select(Unit.id, Unit.name)).all()) if any(
         e.action.startswith("message_") for e, _, _ in rows) else {}
-    return [HistoryEntry(at=event.at, actor=actor, action=event.action,
-                         label=event_label(event, step_name, units), status_before=event.status_before,
-                         status_after=event.status_after, detail=dict(event.detail or {}))
-            for event, actor, step_name in rows if not _told_by_another(event)]
+    entries = []
+    for event, actor, step_name in rows:
+        if _told_by_another(event):
+            continue
+        template, values = event_phrase(event, step_name, units)
+        entries.append(HistoryEntry(
+            at=event.at, actor=actor, action=event.action,
+            label=template % values if values else template.replace("%%", "%"), status_before=event.status_before,
+            status_after=event.status_after, detail=dict(event.detail or {}), phrase=(template, values)))
+    return entries
 
 
 def _told_by_another(event: Event) -> bool:
@@ -113,84 +125,105 @@ def _told_by_another(event: Event) -> bool:
     return event.action == "clock_stopped" and event.status_after == 5
 
 
-def event_label(event: Event, step_name: str | None = None, units: dict[int, str] | None = None) -> str:
-    """One event as the sentence an official reads in the history list."""
-    detail, units = event.detail or {}, units or {}
-    action = event.action
-    if action == "dossier_received":
-        return "Tiếp nhận hồ sơ"
-    if action == "status_changed":
-        return f"Chuyển trạng thái: {_status(event.status_before)} → {_status(event.status_after)}"
-    if action == "task_completed":
-        return f"Hoàn thành bước: {step_name or detail.get('task', '')}"
-    if action == "task_cancelled":
-        return f"Hủy bước: {step_name or ''}".rstrip(": ")
-    if action == "supplement_requested":
-        return f"Yêu cầu bổ sung: {'; '.join(detail.get('missing') or [])}"
-    if action == "due_extended":
-        return f"Gia hạn đến {_day(detail.get('extended_due_at'))}"
-    if action == "withdrawal_requested":
-        reason = detail.get("reason")
-        return f"Công dân yêu cầu rút hồ sơ: {reason}" if reason else "Công dân yêu cầu rút hồ sơ"
-    if action == "dossier_stopped":
-        return f"Dừng xử lý: {detail.get('reason', '')}"
-    if action == "fee_recorded":
-        return f"Thu phí {format_amount(detail.get('amount'))} (biên lai số {detail.get('receipt_no', '')})"
-    if action == "clock_stopped":
-        return f"Tạm dừng tính thời gian ({_status(event.status_after)}): {detail.get('reason', '')}".rstrip(": ")
-    if action == "clock_restarted":
+# What each event says in the dossier's history: constant templates (the web app translates them, then fills
+# the %(…)s values); an event not listed reads as its action name.
+PHRASES = {
+    "dossier_received": "Tiếp nhận hồ sơ",
+    "status_changed": "Chuyển trạng thái: %(before)s → %(after)s",
+    "task_completed": "Hoàn thành bước: %(step)s",
+    "task_cancelled": "Hủy bước: %(step)s",
+    "supplement_requested": "Yêu cầu bổ sung: %(missing)s",
+    "due_extended": "Gia hạn đến %(day)s",
+    "withdrawal_requested": "Công dân yêu cầu rút hồ sơ: %(reason)s",
+    "withdrawal_requested/": "Công dân yêu cầu rút hồ sơ",
+    "dossier_stopped": "Dừng xử lý: %(reason)s",
+    "fee_recorded": "Thu phí %(amount)s (biên lai số %(receipt)s)",
+    "clock_stopped": "Tạm dừng tính thời gian (%(after)s): %(reason)s",
+    "clock_stopped/": "Tạm dừng tính thời gian (%(after)s)",
+    "clock_restarted": "%(resumed)s; hạn giải quyết mới %(day)s",
+    "clock_restarted/": "%(resumed)s",
+    "attachment_added": "Đính kèm tệp %(filename)s (%(component)s)",
+    "attachment_added/": "Đính kèm tệp %(filename)s",
+    "task_reassigned": "Giao lại %(step)s cho %(to)s",
+    "task_reassigned/": "Đưa %(step)s về danh sách chung của đơn vị",
+    "task_claimed": "Nhận xử lý: %(step)s",
+    "task_unclaimed": "Trả lại công việc: %(step)s",
+    "lookup_secret_reset": "Cấp lại mã tra cứu",
+    "dossier_rated": "Người dân đánh giá: %(rating)s",
+    "intake_slip_issued": "Lập %(slip)s số %(number)s",
+    "notification_sent": "Đã gửi thông báo cho công dân",
+    "message_retried": "Gửi lại thông điệp liên thông %(message)s",
+    "message_sent": "Gửi thông điệp liên thông %(message)s từ %(unit)s",
+    "message_delivered": "Nhận thông điệp liên thông %(message)s tại %(unit)s",
+    "message_failed": "Gửi thông điệp liên thông %(message)s không thành công",
+    "notification_failed": "Gửi thông báo cho công dân không thành công",
+    "access_refused": "Truy cập bị từ chối",
+    "instance_failed": "Quy trình gặp lỗi",
+    "instance_retried": "Quản trị hệ thống cho quy trình chạy lại sau lỗi",
+    "instance_suspended": "Quản trị hệ thống tạm ngừng quy trình: %(reason)s",
+    "instance_suspended/": "Quản trị hệ thống tạm ngừng quy trình",
+    "instance_resumed": "Quản trị hệ thống cho quy trình chạy tiếp",
+    "instance_terminated": "Quản trị hệ thống chấm dứt quy trình: %(reason)s",
+    "instance_terminated/": "Quản trị hệ thống chấm dứt quy trình",
+    "instance_migrated": "Quản trị hệ thống chuyển hồ sơ từ phiên bản %(before)s sang phiên bản %(after)s của quy trình",
+    "notification_resent": "Quản trị hệ thống gửi lại thông báo cho công dân",
+}
+# Values of a phrase that are themselves labels from a fixed list (statuses, ratings, slips): translated too.
+LABEL_PARAMS = frozenset({"before", "after", "rating", "slip", "resumed"})
+
+
+def event_phrase(event: Event, step_name: str | None = None, units: dict[int, str] | None = None
+                 ) -> tuple[str, dict]:
+    """One event as (template, values): the sentence an official reads in the history list."""
+    detail, units, action = event.detail or {}, units or {}, event.action
+    step = step_name or detail.get("task", "")
+    values: dict = {}
+    if action == "status_changed" or action == "clock_stopped":
+        values = {"before": _status(event.status_before), "after": _status(event.status_after),
+                  "reason": detail.get("reason", "")}
+    elif action in ("task_completed", "task_cancelled", "task_claimed", "task_unclaimed"):
+        values = {"step": step or "—"}
+    elif action == "supplement_requested":
+        values = {"missing": "; ".join(detail.get("missing") or [])}
+    elif action == "due_extended":
+        values = {"day": _day(detail.get("extended_due_at"))}
+    elif action in ("withdrawal_requested", "dossier_stopped", "instance_suspended", "instance_terminated"):
+        values = {"reason": detail.get("reason") or ""}
+    elif action == "fee_recorded":
+        values = {"amount": format_amount(detail.get("amount")), "receipt": detail.get("receipt_no", "")}
+    elif action == "clock_restarted":
         moved = detail.get("due_after") != detail.get("due_before") and detail.get("due_after")
-        resumed = RESUMED.get(event.status_before, "Tiếp tục giải quyết")
-        return f"{resumed}; hạn giải quyết mới {_day(detail['due_after'])}" if moved else resumed
-    if action == "attachment_added":
-        component = detail.get("component")
-        return f"Đính kèm tệp {detail.get('filename', '')}" + (f" ({component})" if component else "")
-    if action == "task_reassigned":
-        step = step_name or "công việc"
-        to_name = detail.get("to_name")
-        return f"Giao lại {step} cho {to_name}" if to_name else f"Đưa {step} về danh sách chung của đơn vị"
-    if action == "task_claimed":
-        return f"Nhận xử lý: {step_name or ''}".rstrip(": ")
-    if action == "task_unclaimed":
-        return f"Trả lại công việc: {step_name or ''}".rstrip(": ")
-    if action == "lookup_secret_reset":
-        return "Cấp lại mã tra cứu"
-    if action == "dossier_rated":
-        return f"Người dân đánh giá: {RATINGS.get(detail.get('rating'), '—')}"
-    if action == "intake_slip_issued":
-        return f"Lập {SLIP_TITLES.get(detail.get('kind'), 'phiếu')} số {detail.get('number', '')}".strip()
-    if action == "notification_sent":
-        return "Đã gửi thông báo cho công dân"
-    if action == "message_retried":
-        return f"Gửi lại thông điệp liên thông {detail.get('message', '')}".strip()
-    if action == "message_sent":
-        return f"Gửi thông điệp liên thông {detail.get('message', '')} từ {units.get(detail.get('from_unit_id'), '')}".strip()
-    if action == "message_delivered":
-        return (f"Nhận thông điệp liên thông {detail.get('message', '')} tại "
-                f"{units.get(detail.get('to_unit_id'), '')}").strip()
-    if action == "message_failed":
-        return f"Gửi thông điệp liên thông {detail.get('message', '')} không thành công"
-    if action == "notification_failed":
-        return "Gửi thông báo cho công dân không thành công"
-    if action == "access_refused":
-        return "Truy cập bị từ chối"
-    if action == "instance_failed":
-        return "Quy trình gặp lỗi"
-    if action == "instance_retried":
-        return "Quản trị hệ thống cho quy trình chạy lại sau lỗi"
-    if action == "instance_suspended":
-        reason = detail.get("reason")
-        return f"Quản trị hệ thống tạm ngừng quy trình: {reason}" if reason else "Quản trị hệ thống tạm ngừng quy trình"
-    if action == "instance_resumed":
-        return "Quản trị hệ thống cho quy trình chạy tiếp"
-    if action == "instance_terminated":
-        return f"Quản trị hệ thống chấm dứt quy trình: {detail.get('reason', '')}".rstrip(": ")
-    if action == "instance_migrated":
-        return (f"Quản trị hệ thống chuyển hồ sơ từ phiên bản {detail.get('from_version', '?')} sang phiên bản "
-                f"{detail.get('to_version', '?')} của quy trình")
-    if action == "notification_resent":
-        return "Quản trị hệ thống gửi lại thông báo cho công dân"
-    return action
+        values = {"resumed": RESUMED.get(event.status_before, "Tiếp tục giải quyết"),
+                  "day": _day(detail["due_after"]) if moved else ""}
+    elif action == "attachment_added":
+        values = {"filename": detail.get("filename", ""), "component": detail.get("component") or ""}
+    elif action == "task_reassigned":
+        values = {"step": step_name or "công việc", "to": detail.get("to_name") or ""}
+    elif action == "dossier_rated":
+        values = {"rating": RATINGS.get(detail.get("rating"), "—")}
+    elif action == "intake_slip_issued":
+        values = {"slip": SLIP_TITLES.get(detail.get("kind"), "phiếu"), "number": detail.get("number", "")}
+    elif action.startswith("message_"):
+        unit_id = detail.get("to_unit_id" if action == "message_delivered" else "from_unit_id")
+        values = {"message": detail.get("message", ""), "unit": units.get(unit_id, "")}
+    elif action == "instance_migrated":
+        values = {"before": detail.get("from_version", "?"), "after": detail.get("to_version", "?")}
+    template = PHRASES.get(action)
+    if template is None:
+        return action.replace("%", "%%"), {}
+    short = PHRASES.get(action + "/")  # the same sentence without its optional part
+    optional = {"withdrawal_requested": "reason", "clock_stopped": "reason", "clock_restarted": "day",
+                "attachment_added": "component", "task_reassigned": "to", "instance_suspended": "reason",
+                "instance_terminated": "reason"}.get(action)
+    if short is not None and optional and not values.get(optional):
+        template = short
+    return template, values
+
+
+def event_label(event: Event, step_name: str | None = None, units: dict[int, str] | None = None) -> str:
+    """One event as the Vietnamese sentence an official reads in the history list."""
+    template, values = event_phrase(event, step_name, units)
+    return template % values if values else template.replace("%%", "%")
 
 
 def _status(code: int | None) -> str:
