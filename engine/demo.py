@@ -13,6 +13,7 @@ from engine.workflow.catalog import get_procedure, load_procedures
 from engine.onestop.reception import receive_dossier
 from engine.models import Dossier, User
 
+PLACE_NAME = "Hòa Bình"  # địa danh on the demo units' printed forms
 UNITS = [  # code, name, level, parent
     ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", None),
     ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", None),
@@ -66,7 +67,8 @@ class DemoLogin:
 def seed_demo(session: Session, now: datetime, password: str, bpmn_path: Path) -> list[DemoLogin]:
     """Idempotent: units, roles, users, the bundled procedures and two sample dossiers."""
     for code, name, level, parent in UNITS:
-        ensure_unit(session, code, name, level, parent)
+        unit = ensure_unit(session, code, name, level, parent)
+        unit.place_name = unit.place_name or PLACE_NAME
     for key, name in ROLES:
         ensure_role(session, key, name)
     logins = []

@@ -48,7 +48,7 @@ def register_excel():
 def register_print():
     unit, start, end, rows = _chosen_register()
     return render_template("print/mau07.html", unit=unit, rows=rows, start=start, end=end,
-                           columns=COLUMNS, today=clock.now().astimezone(VN_TZ).date())
+                           columns=COLUMNS, today=clock.now().astimezone(VN_TZ).date(), printed_at=clock.now())
 
 
 def _chosen_register():

@@ -2,10 +2,14 @@
 and the history, which follows the reader's language."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from engine.infra.db import unit_of_work
+from engine.models import Unit
 from engine.views.task_context import labelled_notes
 
 from tests.driving import do
-from tests.webapp.webpages import login, receive
+from tests.webapp.webpages import login, post_form, receive
 
 RECEPTION = {"da_kiem_tra_thanh_phan": True, "ghi_chu_tiep_nhan": "Đã đối chiếu bản chính"}
 APPRAISAL = {"noi_dung_sai_sot": "Sai năm sinh", "nguyen_nhan": "Lỗi nhập liệu", "de_xuat": "dinh_chinh"}
@@ -56,3 +60,24 @@ def test_the_history_reads_in_english_when_the_reader_chose_english(client, fact
     english = client.get(f"/dossiers/{code}").get_data(as_text=True)
     assert "Hoàn thành bước:" not in english and "Chuyển trạng thái:" not in english
     assert "Step completed: Tiếp nhận, kiểm tra và chuyển hồ sơ" in english  # step names are data: as written
+
+
+
+def test_printed_forms_head_with_the_units_place_name_and_mau_04_goes_to_the_desk(client, factory, org, now):
+    code = receive(factory, org, now).code
+    login(client, "motcua.tinh")
+    receipt = client.get(f"/reception/receipts/{code}").get_data(as_text=True)
+    assert "……, ngày 02 tháng 03 năm 2026" in receipt  # no place name set: a blank to fill by hand
+    assert "tại: Tại" not in receipt and "Nơi nhận kết quả: Tại Bộ phận Một cửa" in receipt
+    with unit_of_work(factory) as s:
+        for unit in s.scalars(select(Unit)):
+            unit.place_name = "Hòa Bình"
+    receipt = client.get(f"/reception/receipts/{code}").get_data(as_text=True)
+    assert "Hòa Bình, ngày 02 tháng 03 năm 2026" in receipt and "……, ngày" not in receipt
+
+    page = f"/dossiers/{code}"
+    login(client, "lanhdao.vpdk")
+    post_form(client, f"{page}/extend", {"new_day": "2026-03-18", "reason": "Chờ xác minh"}, page)
+    apology = client.get(f"{page}/mau-04").get_data(as_text=True)
+    assert "Hòa Bình, ngày" in apology
+    assert "Trung tâm Phục vụ hành chính công tỉnh (Bộ phận Một cửa, để trả kết quả cho người nộp)" in apology
