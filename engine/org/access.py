@@ -247,6 +247,15 @@ def check_design(grants: Grants) -> None:
     check(bool(grants.units_with({DESIGNER_ROLE})), "Chỉ người thiết kế quy trình mới soạn và gửi phiên bản.")
 
 
+def check_edit_draft(grants: Grants, author_id: int | None) -> None:
+    """Editing a draft in the studio: its author, a designer; a version loaded from the install's folders (no
+    author) by any designer. Others start a draft of their own from it, so authorship stays one person's and
+    the rule that an author never approves their version keeps its meaning."""
+    check_design(grants)
+    check(author_id in (None, grants.user_id),
+          "Chỉ người soạn bản nháp mới sửa được; hãy tạo bản nháp mới từ phiên bản này.")
+
+
 def is_admin(grants: Grants) -> bool:
     return bool(grants.units_with({ADMIN_ROLE}))
 

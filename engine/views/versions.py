@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from engine.infra.errors import Forbidden, NotFound
+from engine.infra.errors import Forbidden, InvalidProcess, NotFound
 from engine.models import Procedure, ProcessVersion, User
 from engine.org import access
 from engine.workflow.catalog import get_procedure
@@ -111,7 +111,7 @@ def version_page(session: Session, code: str, number: int, user_id: int) -> Vers
                     if version.status in ACTION_STATES[action] and _may(check))
     return VersionPage(
         procedure=procedure, version=version, compared=compared,
-        differences=version_differences(session, pair[0], pair[1]) if compared is not None else None,
+        differences=_differences(session, pair) if compared is not None else None,
         diagrams=tuple((v, main_file(v)) for v in pair), people=_names(session, pair), actions=actions)
 
 
@@ -136,6 +136,14 @@ def _compared(session: Session, procedure: Procedure, version: ProcessVersion) -
     return session.scalar(select(ProcessVersion).where(ProcessVersion.procedure_id == procedure.id,
                                                        ProcessVersion.number < version.number)
                           .order_by(ProcessVersion.number.desc()).limit(1))
+
+
+def _differences(session: Session, pair: list[ProcessVersion]) -> Differences | None:
+    """None when a side does not parse (a draft saved with errors in the studio): its diagram still shows."""
+    try:
+        return version_differences(session, pair[0], pair[1])
+    except InvalidProcess:
+        return None
 
 
 def _may(check) -> bool:

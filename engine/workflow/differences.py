@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from engine.models import ProcessVersion
+from engine.infra.errors import InvalidProcess
+from engine.spiff import BpmnError
 from engine.spiff.elements import describe_elements
 from engine.workflow.budgets import budget_report
 from engine.workflow.catalog import version_bundle
@@ -127,7 +129,10 @@ def _steps(before: dict, after: dict):
 
 
 def _budget(session: Session, version: ProcessVersion, elements: dict) -> Budget:
-    parsed = version_bundle(session, version.id, version.checksum).parsed
+    try:
+        parsed = version_bundle(session, version.id, version.checksum).parsed
+    except BpmnError as exc:  # a draft saved with errors in the studio: no figures to compare
+        raise InvalidProcess(exc.message, element=exc.element, file=exc.file) from exc
     report = budget_report(parsed, Decimal(str((version.meta or {}).get("time_limit", 0))))
     names = {key[1]: e["name"] or key[1] for key, e in elements.items() if key[0] == version.process_id}
     return Budget(version.number, report.limit_days, report.worst_days,

@@ -16,6 +16,7 @@ from engine.models import Procedure, ProcessVersion
 from engine.org import access
 from engine.workflow.catalog import check_version, get_procedure, make_active, remember_bundle
 from engine.workflow.packages import common_parts, read_package, write_package
+from engine.workflow.validation import validate_package
 
 log = logging.getLogger(__name__)
 STATE_LABELS = {
@@ -29,6 +30,7 @@ STATE_LABELS = {
 MAX_DECISION_CHARS = 60
 MAX_SIGNER_CHARS = 255
 MAX_NOTE_CHARS = 2000
+SUBMIT_ERRORS_LISTED = 10  # in the refusal's message; all of them are in its errors
 
 
 def list_versions(session: Session, code: str) -> list[ProcessVersion]:
@@ -100,11 +102,14 @@ def version_for(session: Session, code: str, number: int, user_id: int) -> Proce
     return get_version(session, code, number)
 
 
-def submit_version(session: Session, code: str, number: int, actor_id: int, now: datetime) -> ProcessVersion:
-    """A designer sends a draft (theirs, or one loaded from the install's folders) for approval."""
+def submit_version(session: Session, code: str, number: int, actor_id: int, now: datetime,
+                   max_bytes: int = 2_000_000) -> ProcessVersion:
+    """A designer sends a draft (theirs, or one loaded from the install's folders) for approval; a draft the
+    validation finds errors in is refused with them (warnings do not block)."""
     version = _locked(session, code, number)
     access.check_design(access.grants_of(session, actor_id))
     _expect(version, {"draft", "rejected"}, "gửi phê duyệt")
+    _check_submittable(session, version, max_bytes)
     version.status, version.submitted_at = "submitted", now
     if version.author_id is None:
         version.author_id = actor_id
@@ -214,6 +219,20 @@ def _expect(version: ProcessVersion, states: set[str], what: str) -> None:
                     version.procedure_id, version.status)
         raise Conflict(f"Phiên bản {version.number} đang ở trạng thái \"{STATE_LABELS[version.status]}\", "
                        f"không thể {what}.")
+
+
+def _check_submittable(session: Session, version: ProcessVersion, max_bytes: int) -> None:
+    report = validate_package(session, version.procedure.slug, version.meta, version.files, version.forms, max_bytes)
+    if report.ok:
+        return
+    errors: dict[str, list[str]] = {}
+    for finding in report.errors:
+        errors.setdefault("#".join(p for p in (finding.file or "package", finding.element) if p), []).append(
+            finding.message)
+    shown = [f"{i}) {f.message}" for i, f in enumerate(report.errors[:SUBMIT_ERRORS_LISTED], 1)]
+    more = len(report.errors) - len(shown)
+    raise ValidationFailed(f"Phiên bản còn {len(report.errors)} lỗi, chưa gửi phê duyệt được: " + "; ".join(shown)
+                           + (f"; và {more} lỗi khác." if more else "."), errors)
 
 
 def _decision_errors(number: str, day: date | None, signer: str) -> dict[str, list[str]]:
