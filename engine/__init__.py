@@ -141,6 +141,9 @@ from engine.workflow.versions import (
 from engine.demo import seed_demo
 from engine.worker import notifier, run_loop as run_worker, start_thread as start_worker_thread, sweep as sweep_once
 
+# Production serving (the production issue): the start-up refusals of MOTCUA_ENV=production
+from engine.infra.settings import production_problems
+
 _actions.use_actions(ACTIONS)
 
 

@@ -10,7 +10,7 @@ from flask import Flask, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 
-from engine import from_environ, make_engine, make_sessionmaker, Settings
+from engine import from_environ, make_engine, make_sessionmaker, production_problems, Settings
 
 from . import admin, api, auth, catalogue, db, display, dossier_moves, dossiers, errors, guards, i18n, inbox, limits
 from . import navigation, operations, public, reception, reports, studio, studio_dry_run, versions
@@ -26,6 +26,9 @@ csrf = CSRFProtect()
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     """Build the web app; `engine` lets tests and `motcua run` share an existing SQLAlchemy engine."""
     settings = settings or from_environ(os.environ)
+    problems = production_problems(settings)
+    if problems:  # whatever WSGI server loads the app, an unsafe production configuration does not start
+        raise ValueError("\n".join(problems))
     instance = Path(settings.instance_path).resolve()
     app = Flask(__name__, instance_path=str(instance))
     app.config.update(
@@ -33,7 +36,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         SESSION_COOKIE_NAME="motcua_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.https_only,  # MOTCUA_SECURE_COOKIES, always in production
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
         WTF_CSRF_ENABLED=True,
         MAX_CONTENT_LENGTH=settings.max_bpmn_bytes + 1_000_000,  # room for a BPMN upload plus its form
@@ -96,7 +99,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_app.config["MOTCUA_SETTINGS"].secure_cookies:
+    if current_app.config["MOTCUA_SETTINGS"].https_only:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"  # pages show personal data and dossiers

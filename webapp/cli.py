@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import logging
 import os
@@ -22,6 +23,7 @@ from engine import (
     make_sessionmaker,
     MotcuaError,
     notifier,
+    production_problems,
     run_worker,
     seed_demo,
     Settings,
@@ -66,6 +68,16 @@ def _role(text: str) -> tuple[str, str]:
     return role, unit
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' phải là số nguyên dương")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="motcua", description="motcua — Một cửa điện tử: quản trị và chạy hệ thống. "
                      "Cấu hình đọc từ các biến môi trường MOTCUA_*.")
@@ -99,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định: %(default)s)")
     run.add_argument("--port", type=int, default=5000, help="cổng lắng nghe (mặc định: %(default)s)")
     run.set_defaults(handler=cmd_run)
+    serve = commands.add_parser("serve", help="chạy máy chủ web cho vận hành thật (gunicorn, nhiều tiến trình)",
+                                description="Chạy máy chủ web gunicorn: nhiều tiến trình, mỗi tiến trình nhiều luồng. "
+                                "Không xử lý hẹn giờ: chạy thêm 'motcua worker'. Mặc định lấy từ MOTCUA_WEB_BIND, "
+                                "MOTCUA_WEB_WORKERS, MOTCUA_WEB_THREADS, MOTCUA_WEB_TIMEOUT.")
+    serve.add_argument("--bind", metavar="ĐỊA_CHỈ:CỔNG", help="địa chỉ lắng nghe, ví dụ 127.0.0.1:8000 hoặc "
+                       "unix:/run/motcua/web.sock (nhiều địa chỉ cách nhau bằng dấu phẩy)")
+    serve.add_argument("--workers", type=_positive, metavar="N", help="số tiến trình web trên máy này")
+    serve.add_argument("--threads", type=_positive, metavar="N", help="số luồng của mỗi tiến trình")
+    serve.add_argument("--timeout", type=_positive, metavar="GIÂY", help="khởi động lại tiến trình im lặng quá lâu")
+    serve.set_defaults(handler=cmd_serve)
     work = commands.add_parser("worker", help="chạy tiến trình xử lý hẹn giờ",
                                description="Định kỳ kích hoạt các hẹn giờ đến hạn của hồ sơ (thời hạn xử lý).")
     work.add_argument("--once", action="store_true", help="quét một lần, in số hẹn giờ đã kích hoạt rồi thoát")
@@ -194,7 +216,31 @@ def cmd_demo(settings: Settings, _args) -> int:
     return 0
 
 
+def _refused(problems: list[str]) -> int:
+    """Print why the configuration cannot start (MOTCUA_ENV=production) and give the exit status 1."""
+    print("Không khởi động vì cấu hình chưa an toàn cho môi trường production "
+          "(refusing to start: unsafe production configuration):", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    given = {"web_bind": args.bind, "web_workers": args.workers, "web_threads": args.threads,
+             "web_timeout": args.timeout}
+    settings = dataclasses.replace(settings, **{name: value for name, value in given.items() if value is not None})
+    problems = production_problems(settings)
+    if problems:
+        return _refused(problems)
+    from .serve import run  # here, not at the top: the other commands never load gunicorn or Flask
+
+    return run(settings)
+
+
 def cmd_run(settings: Settings, args) -> int:
+    if settings.production:
+        return _refused(["'motcua run' là máy chủ phát triển; hãy dùng 'motcua serve' và 'motcua worker' "
+                         "('motcua run' is the development server: use 'motcua serve' and 'motcua worker')."])
     from .app import create_app  # here, not at the top: `motcua worker` and the other commands never load Flask
 
     app = create_app(settings)
@@ -212,6 +258,9 @@ def cmd_run(settings: Settings, args) -> int:
 
 
 def cmd_worker(settings: Settings, args) -> int:
+    problems = production_problems(settings, "worker")
+    if problems:
+        return _refused(problems)
     with database_for(settings) as engine:
         factory, notify = make_sessionmaker(engine), notifier(settings)
         if args.once:

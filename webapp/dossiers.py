@@ -158,8 +158,8 @@ def attachment(code: str, attachment_id: int):
 
 
 def attachments_dir(settings) -> Path:
-    """Where the dossiers' files are kept: beside the database, in the instance folder."""
-    return Path(settings.instance_path) / "attachments"
+    """Where the dossiers' files are kept: MOTCUA_STORAGE_DIR, shared by every host (or the instance folder)."""
+    return settings.attachment_dir
 
 
 @bp.get("/dossiers/<code>/mau-06")

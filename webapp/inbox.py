@@ -1,8 +1,6 @@
 """The officials' inbox and task page: views of open work, the form, claiming, reassigning, the delegate's signature."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -154,7 +152,7 @@ def _checked_upload(upload):
 
 def _store_task_file(session, done, upload, now) -> None:
     filename, data = upload
-    store_attachment(session, storage_dir=Path(current_app.instance_path) / "attachments", dossier_id=done.dossier_id,
+    store_attachment(session, storage_dir=_settings().attachment_dir, dossier_id=done.dossier_id,
                      filename=filename, data=data, actor_id=g.user.id, now=now, kind="task",
                      work_item_id=done.work_item_id, component=done.name,
                      max_bytes=_settings().attachment_max_bytes)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import qrcode
@@ -65,7 +64,7 @@ def intake_form(procedure_code: str):
     try:
         if action == "receive":
             receipt = receive_at_desk(
-                db, storage_dir=Path(current_app.instance_path) / "attachments",
+                db, storage_dir=current_app.config["MOTCUA_SETTINGS"].attachment_dir,
                 max_bytes=current_app.config["MOTCUA_SETTINGS"].attachment_max_bytes,
                 procedure_code=procedure.code, applicant=values["applicant"], channel=values["channel"],
                 unit_code=values["unit"] or None, components=values["components"], uploads=_uploads(procedure),
