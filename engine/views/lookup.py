@@ -60,7 +60,7 @@ def lookup_dossier(session: Session, code: str, secret: str) -> PublicStatus:
         missing=_missing(session, dossier) if dossier.status == 5 else [],
         result_ready=dossier.status == 9, returned_at=dossier.returned_at,
         finished=is_finished(dossier), receiving_unit_name=unit_name,
-        can_rate=evaluation is None and dossier.status != 3,
+        can_rate=evaluation is None and _ratable(dossier),
         rating=evaluation.rating if evaluation is not None else None,
     )
 
@@ -78,6 +78,9 @@ def rate_dossier(session: Session, code: str, secret: str, rating: int, comment:
     dossier = _dossier_by_secret(session, code, secret)
     if dossier.status == 3:
         raise Conflict("Hồ sơ chưa được tiếp nhận nên chưa thể đánh giá.")
+    if not _ratable(dossier):
+        raise Conflict("Hồ sơ chưa giải quyết xong nên chưa thể đánh giá; ông/bà đánh giá khi hồ sơ đã có kết quả "
+                       "hoặc đã dừng giải quyết.")
     evaluation = Evaluation(dossier_id=dossier.id, rating=rating, comment=comment, created_at=now)
     try:
         # The unique dossier_id decides, also between two requests racing; the savepoint keeps ours usable.
@@ -90,6 +93,11 @@ def rate_dossier(session: Session, code: str, secret: str, rating: int, comment:
                  detail={"rating": rating, "has_comment": bool(comment)})
     session.flush()
     return evaluation
+
+
+def _ratable(dossier: Dossier) -> bool:
+    """The service is rated once the dossier has its outcome: result ready or returned, or processing stopped."""
+    return is_finished(dossier) and dossier.status != 3
 
 
 def _dossier_by_secret(session: Session, code: str, secret: str) -> Dossier:

@@ -8,11 +8,19 @@ from sqlalchemy import select
 
 from engine.infra.db import unit_of_work
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
-from engine.onestop.lifecycle import request_supplement
+from engine.onestop.lifecycle import request_supplement, stop_dossier
 from engine.views.lookup import NOT_FOUND_MESSAGE, lookup_dossier, rate_dossier
 from engine.models import Event
 from .test_dinh_chinh_gcn import receive
 from ..driving import do
+
+
+def stopped(factory, org, now):
+    """A received dossier its deciding unit's leader stopped: it has an outcome and may be rated."""
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as s:
+        stop_dossier(s, receipt.code, "Người nộp xin rút hồ sơ", org["lanhdao.vpdk"], now)
+    return receipt
 
 
 def drive_to_result(factory, org, now):
@@ -31,7 +39,7 @@ def test_citizen_sees_status_and_due_date_with_the_right_secret(factory, org, no
     assert (found.code, found.status, found.status_label) == (receipt.code, 2, "Được tiếp nhận")
     assert found.due_at == receipt.due_at and found.received_at == now
     assert found.procedure_name and found.receiving_unit_name
-    assert found.can_rate and found.rating is None and not found.result_ready and not found.finished
+    assert not found.can_rate and found.rating is None and not found.result_ready and not found.finished
     assert "001085012345" not in repr(found) and "0912345678" not in repr(found)
 
 
@@ -75,7 +83,7 @@ def test_result_is_ready_once_processed(factory, org, now):
 
 
 def test_dossier_is_rated_once_then_refused(factory, org, now):
-    receipt = receive(factory, org, now)
+    receipt = stopped(factory, org, now)
     with unit_of_work(factory) as s:
         rate_dossier(s, receipt.code, receipt.secret, 3, "Cán bộ tận tình", now)
     with unit_of_work(factory) as s:
@@ -89,7 +97,7 @@ def test_dossier_is_rated_once_then_refused(factory, org, now):
 
 def test_rating_racing_another_turns_into_conflict(factory, org, now):
     """Two requests open at once: the one committing first wins, the other gets Conflict, not a crash."""
-    receipt = receive(factory, org, now)
+    receipt = stopped(factory, org, now)
     first, second = factory(), factory()
     try:
         lookup_dossier(second, receipt.code, receipt.secret)  # the second request has read the dossier
@@ -101,6 +109,15 @@ def test_rating_racing_another_turns_into_conflict(factory, org, now):
     finally:
         first.close()
         second.close()
+
+
+def test_the_service_is_rated_only_once_the_dossier_has_its_outcome(factory, org, now):
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as s, pytest.raises(Conflict, match="chưa giải quyết xong"):
+        rate_dossier(s, receipt.code, receipt.secret, 3, "", now)
+    drive_to_result(factory, org, now)
+    with unit_of_work(factory) as s:
+        assert lookup_dossier(s, receipt.code, receipt.secret).can_rate  # result ready (9): rated from now on
 
 
 @pytest.mark.parametrize("rating, comment", [(0, ""), (4, ""), (3, "x" * 1001)])

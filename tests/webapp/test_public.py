@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.infra.db import unit_of_work
+from engine.onestop.lifecycle import stop_dossier
 from engine.models import Event
 from engine.infra.settings import Settings
 from webapp.app import create_app
@@ -23,6 +24,14 @@ def rate(client, code, secret, rating, comment=""):
     token = csrf_token(client.get("/tra-cuu").get_data(as_text=True))
     return client.post("/tra-cuu/danh-gia", data={"csrf_token": token, "code": code, "secret": secret,
                                                   "rating": rating, "comment": comment})
+
+
+def finished(factory, org, now):
+    """A received dossier its deciding unit's leader has stopped (Mẫu 05): it has an outcome, so it may be rated."""
+    receipt = receive(factory, org, now)
+    with unit_of_work(factory) as s:
+        stop_dossier(s, receipt.code, "Người nộp xin rút hồ sơ", org["lanhdao.vpdk"], now)
+    return receipt
 
 
 def wrong(secret):
@@ -76,7 +85,7 @@ def test_fourth_lookup_within_a_minute_is_refused_when_the_limit_is_three(db_eng
 
 
 def test_citizen_rates_once_and_a_second_rating_is_refused(client, factory, org, now):
-    receipt = receive(factory, org, now)
+    receipt = finished(factory, org, now)
     assert 'name="rating"' in look_up(client, receipt.code, receipt.secret).get_data(as_text=True)
     thanks = rate(client, receipt.code, receipt.secret, "3", "Cán bộ hướng dẫn tận tình")
     assert thanks.status_code == 200
@@ -92,9 +101,19 @@ def test_citizen_rates_once_and_a_second_rating_is_refused(client, factory, org,
 
 @pytest.mark.parametrize("rating", ["", "5", "tot"])
 def test_rating_without_a_valid_choice_is_refused(client, factory, org, now, rating):
-    receipt = receive(factory, org, now)
+    receipt = finished(factory, org, now)
     page = rate(client, receipt.code, receipt.secret, rating)
     assert page.status_code == 422 and 'name="rating"' in page.get_data(as_text=True)
+
+
+def test_a_dossier_still_in_progress_cannot_be_rated_yet(client, factory, org, now):
+    receipt = receive(factory, org, now)
+    html = look_up(client, receipt.code, receipt.secret).get_data(as_text=True)
+    assert 'name="rating"' not in html and "có thể đánh giá khi hồ sơ đã có kết quả" in html
+    refused = rate(client, receipt.code, receipt.secret, "3")
+    assert refused.status_code == 409 and "chưa giải quyết xong" in refused.get_data(as_text=True)
+    with unit_of_work(factory) as s:
+        assert not list(s.scalars(select(Event).where(Event.action == "dossier_rated")))
 
 
 def test_rating_with_a_wrong_secret_is_refused_like_a_lookup(client, factory, org, now):
