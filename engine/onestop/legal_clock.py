@@ -1,8 +1,7 @@
 """The dossier's legal clock: stopped while the citizen supplements or pays, restarted per the policy."""
 from __future__ import annotations
 
-from datetime import datetime, time
-from decimal import Decimal
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,10 +9,9 @@ from sqlalchemy.orm import Session
 from engine.infra.audit import record_event
 from engine.infra.errors import Conflict
 from engine.models import Dossier, ProcessInstance
-from engine.org.calendar import legal_due, unit_calendar
+from engine.org.calendar import unit_calendar
+from engine.org.due_rules import POLICIES, due_mover, restarted_due
 from engine.workflow import runtime
-
-POLICIES = {"pause", "restart", "continue"}
 
 
 def stop_clock(session: Session, dossier: Dossier, status: int, now: datetime, actor_id: int | None,
@@ -35,17 +33,11 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
     calendar = unit_calendar(session, dossier.deciding_unit_id)
     policy = policy if policy in POLICIES else "pause"
     old_due = dossier.due_at
-    if policy == "pause":
-        paused = calendar.working_time_between(dossier.paused_at, now)
-        new_due = calendar.add_working_hours(old_due, paused.total_seconds() / 3600) if paused else old_due
-    elif policy == "restart":
-        hours, minutes = dossier.procedure.cutoff_hour.split(":")
-        new_due = legal_due(calendar, now, Decimal(dossier.procedure.time_limit), time(int(hours), int(minutes)),
-                            unit=dossier.procedure.time_limit_unit)
-    else:
-        new_due = old_due
+    procedure = dossier.procedure
+    new_due = restarted_due(calendar, policy, old_due, dossier.paused_at, now, procedure.time_limit,
+                            procedure.cutoff_hour, procedure.time_limit_unit)
     if new_due != old_due:
-        move = _mover(calendar, old_due, new_due)
+        move = due_mover(calendar, old_due, new_due)
         _shift_timers(session, dossier, move, now, actor_id, current)
         if dossier.extended_due_at is not None:  # the apology's date moves as far as the original one
             dossier.extended_due_at = move(dossier.extended_due_at)
@@ -55,17 +47,6 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
                  instance_id=current.instance.id if current else None, status_before=before, status_after=4,
                  detail={"policy": policy, "due_before": old_due.isoformat(), "due_after": new_due.isoformat()})
     return new_due
-
-
-def _mover(calendar, old_due: datetime, new_due: datetime):
-    """Moves any instant as the due date moved: by the same working time later, or the same span earlier."""
-    later = new_due > old_due
-    hours = calendar.working_time_between(*sorted((old_due, new_due))).total_seconds() / 3600
-
-    def move(due: datetime) -> datetime:
-        return calendar.add_working_hours(due, hours) if later else due - (old_due - new_due)
-
-    return move
 
 
 def _shift_timers(session, dossier, move, now, actor_id, current) -> None:

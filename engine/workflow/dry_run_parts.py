@@ -1,0 +1,185 @@
+"""What a dry run plays with: the units and calendars read once, the version's parts, a dossier in memory."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import spiff
+from engine.infra.clock import VN_TZ
+from engine.infra.errors import Conflict, ScriptError, ValidationFailed
+from engine.models import Procedure, Unit
+from engine.org.calendar import WorkCalendar, unit_calendar
+from engine.org.due_rules import due_mover, reception_due, restarted_due
+from engine.workflow.catalog import version_bundle
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    calendar: WorkCalendar
+    known: bool = True  # False: no such unit; the national calendar with default office hours stands in
+
+
+@dataclass
+class Step:
+    """One line of the run: a person's step, a timer firing, a message, or a change the process made."""
+
+    kind: str  # "task" | "timer" | "sent" | "received" | "action"
+    element: str
+    name: str
+    part: str  # the procedure whose process ran it (partner agencies run their own)
+    lane: str | None
+    unit: str | None
+    ready_at: datetime
+    due_at: datetime | None
+    finished_at: datetime | None
+    verdict: str | None = None  # "early" | "on_time" | "late" (as the Phiếu kiểm soát judges a step)
+    note: str = ""
+    form: str | None = None
+
+
+@dataclass
+class SimDossier:
+    code: str
+    received_at: datetime
+    due_at: datetime
+    status: int = 2
+    paused_at: datetime | None = None
+    extended_due_at: datetime | None = None
+    finished_at: datetime | None = None
+    returned_at: datetime | None = None
+    supplement_count: int = 0
+
+    def apply_status(self, value: str | None, now: datetime) -> None:
+        """A node's `dossier_status`, as the runtime projects it (no citizen withdrawal in a dry run)."""
+        if value is None or int(value) == self.status:
+            return
+        self.status = int(value)
+        if self.status == 9 and self.finished_at is None:
+            self.finished_at = now
+        if self.status == 10:
+            self.returned_at = now
+
+
+@dataclass(eq=False)
+class Part:
+    """A process the run executes: the version's own, or a partner agency's that one of its messages starts."""
+
+    label: str
+    parsed: spiff.ParsedVersion
+    forms: dict
+    meta: dict
+    unit: UnitInfo  # where the part is decided
+    setting: "Setting"
+
+    def unit_for(self, lane: str | None, override: str | None) -> UnitInfo:
+        """As runtime.unit_for: the task's `unit`, else the lane's mapping in procedure.toml, deciding by default."""
+        where = override or self.meta.get("lanes", {}).get(lane or "", "deciding")
+        if where == "receiving":
+            return self.setting.receiving
+        if where == "deciding":
+            return self.unit
+        return self.setting.unit(where)
+
+
+@dataclass(eq=False)
+class Setting:
+    """The version and everything a run reads from the database, read before the run starts."""
+
+    session: Session | None
+    meta: dict
+    deciding: UnitInfo
+    receiving: UnitInfo
+    main: Part = None
+    units: dict = field(default_factory=dict)
+    partners: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, session: Session | None, meta: dict, parsed: spiff.ParsedVersion, forms: dict,
+              receiving_code: str | None = None) -> "Setting":
+        setting = cls(session, meta, None, None)  # type: ignore[arg-type]
+        setting.deciding = setting.unit(str(meta.get("deciding_unit") or receiving_code or ""))
+        setting.receiving = setting.unit(receiving_code) if receiving_code else setting.deciding
+        setting.main = Part(str(meta.get("name") or parsed.process_id), parsed, forms, meta, setting.deciding,
+                            setting)
+        for info in parsed.user_tasks.values():  # read every unit a lane names now, not in the middle of a run
+            setting.main.unit_for(info.lane, info.properties.get("unit"))
+        return setting
+
+    def unit(self, code: str) -> UnitInfo:
+        if code not in self.units:
+            row = self.session.scalar(select(Unit).where(Unit.code == code)) if self.session and code else None
+            self.units[code] = UnitInfo(row.code, row.name, unit_calendar(self.session, row.id)) if row else \
+                UnitInfo(code, code or "—", WorkCalendar(), known=False)
+        return self.units[code]
+
+    def reception_due(self, received_at: datetime) -> datetime:
+        return reception_due(self.deciding.calendar, received_at, self.meta)
+
+    def code(self, received_at: datetime) -> str:
+        return f"{self.receiving.code or 'CHAY-THU'}-{received_at.astimezone(VN_TZ):%y%m%d}-0000"
+
+    def partner_for(self, message: str) -> Part | None:
+        """The active procedure whose process a message starts (as the liên thông bus finds it), if any."""
+        if message not in self.partners:
+            self.partners[message] = None
+            rows = self.session.execute(select(Procedure.name, Procedure.active_version_id, Unit.code).outerjoin(
+                Unit, Unit.id == Procedure.deciding_unit_id).where(Procedure.active_version_id.is_not(None))
+            ) if self.session else []
+            for name, version_id, unit_code in rows:
+                bundle = version_bundle(self.session, version_id)
+                if bundle.parsed.process_id != self.main.parsed.process_id \
+                        and message in spiff.start_message_names(bundle.parsed):
+                    unit = self.unit(unit_code) if unit_code else self.deciding
+                    self.partners[message] = Part(name, bundle.parsed, bundle.forms, bundle.meta, unit, self)
+                    break
+        return self.partners[message]
+
+
+def apply_action(setting: Setting, dossier: SimDossier, props: dict, data: dict, now: datetime, shift) -> str:
+    """A node's `dossier_action` on the dossier in memory, as engine.onestop.actions does it on the stored one;
+    returns what happened, in words. `shift(move)` moves the waiting timers when the due date moves."""
+    action, calendar = props["dossier_action"], setting.deciding.calendar
+    if action in ("request_supplement", "pause_clock"):
+        if action == "request_supplement" and not (data.get("thanh_phan_bo_sung") and
+                                                   str(data.get("ly_do_bo_sung", "")).strip()):
+            raise ValidationFailed("Phiếu yêu cầu bổ sung chưa hợp lệ: cần thành phần cần bổ sung và lý do.")
+        if dossier.paused_at is not None:
+            raise Conflict(f"Hồ sơ {dossier.code} đang tạm dừng tính thời gian.")
+        dossier.status = 5 if action == "request_supplement" else int(props.get("dossier_status", 6))
+        dossier.paused_at = now
+        dossier.supplement_count += action == "request_supplement"
+        return f"Tạm dừng tính thời gian (trạng thái {dossier.status})."
+    if action in ("supplement_received", "resume_clock"):
+        if dossier.paused_at is None:
+            raise Conflict(f"Hồ sơ {dossier.code} không ở trạng thái tạm dừng tính thời gian.")
+        policy = setting.meta.get("supplement_policy", "pause") if action == "supplement_received" else "pause"
+        old_due = dossier.due_at
+        new_due = restarted_due(calendar, policy, old_due, dossier.paused_at, now,
+                                Decimal(str(setting.meta["time_limit"])), setting.meta.get("cutoff_hour", "15:00"),
+                                setting.meta.get("time_limit_unit", "working_days"))
+        if new_due != old_due:
+            move = due_mover(calendar, old_due, new_due)
+            shift(move)
+            if dossier.extended_due_at is not None:
+                dossier.extended_due_at = move(dossier.extended_due_at)
+        dossier.due_at, dossier.paused_at, dossier.status = new_due, None, 4
+        return f"Tính tiếp thời gian; hạn giải quyết: {new_due.astimezone(VN_TZ):%H:%M %d/%m/%Y}."
+    if action == "extend_due":
+        try:
+            new_day = date.fromisoformat(str(data.get("ngay_hen_moi", "")))
+        except ValueError:
+            raise ValidationFailed("Văn bản xin lỗi chưa có ngày hẹn mới hợp lệ.") from None
+        new_due = calendar.end_of_day(new_day)
+        if new_due <= (dossier.extended_due_at or dossier.due_at):
+            raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.")
+        dossier.extended_due_at = new_due
+        return f"Gia hạn (văn bản xin lỗi): hạn mới {new_due.astimezone(VN_TZ):%H:%M %d/%m/%Y}."
+    if action == "notify":
+        return "Thông báo cho người nộp (khi chạy thử không gửi)."
+    raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ.")
