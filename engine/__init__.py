@@ -95,7 +95,7 @@ from engine.views.operations import (
 )
 from engine.views.register import COLUMNS, register_rows, register_units, register_workbook
 from engine.views.search import search_dossiers, search_procedures
-from engine.views.task_context import dossier_context, open_task, signature_block, step_records
+from engine.views.task_context import dossier_context, open_task, prefilled, signature_block, step_records
 from engine.views.timeline import LABEL_PARAMS as HISTORY_LABEL_PARAMS, dossier_history, dossier_timeline, latest_signed
 from engine.views.versions import procedure_versions, version_file, version_page, versions_overview
 from engine.workflow import actions as _actions

@@ -16,6 +16,7 @@ from engine import (
     list_inbox,
     list_procedures,
     open_task,
+    prefilled,
     signature_block,
     step_records,
     store_attachment,
@@ -59,7 +60,8 @@ def index():
 def task(item_id: int):
     """The page (GET and HEAD); only the POST below completes, so a HEAD, which CSRF does not check, never does."""
     page = _task_page(open_task(db_session(), item_id, g.user.id, clock.now()))
-    return render_template("task.html", values=form_values(page["fields"], page["schema"]), errors={}, **page)
+    values = form_values(page["fields"], page["schema"], prefill=page["prefill"] if page["may_work"] else None)
+    return render_template("task.html", values=values, errors={}, **page)
 
 
 @bp.post("/tasks/<int:item_id>")
@@ -130,7 +132,8 @@ def _task_page(access) -> dict:
             "fields": form_fields(schema, ui), "context": context, "may_work": access.may_work,
             "may_assign": access.may_assign and item.state == "ready", "assignees": [],
             "attachments": list_attachments(session, item.dossier_id), "attachment_link": _attachment_link,
-            "dossier_url": _dossier_url(item.dossier.code), "submitted": None, "file_field": FILE_FIELD}
+            "dossier_url": _dossier_url(item.dossier.code), "submitted": None, "file_field": FILE_FIELD,
+            "prefill": prefilled(item.dossier, ui)}
     if page["may_assign"]:
         page["assignees"] = assignable_users(session, item.id, g.user.id)
     if item.state == "completed":

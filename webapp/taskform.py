@@ -129,12 +129,14 @@ def _array_values(spec: dict, form, name: str) -> list:
     return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
 
 
-def form_values(fields: list[FormField], schema: dict, form=None) -> dict:
-    """What each input shows: the posted values on a re-render, the schema defaults at first.
+def form_values(fields: list[FormField], schema: dict, form=None, prefill: dict | None = None) -> dict:
+    """What each input shows: the posted values on a re-render; at first what the dossier gives (`prefill`),
+    else the schema defaults.
 
     A checkbox group gets the list of ticked values; a lines field gets its text, one item per line."""
     if form is None:
         defaults = {f.name: schema.get("properties", {}).get(f.name, {}).get("default", "") for f in fields}
+        defaults.update({name: value for name, value in (prefill or {}).items() if name in defaults})
         return {f.name: _initial(f, defaults[f.name]) for f in fields}
     return {f.name: _posted(f, form) for f in fields}
 

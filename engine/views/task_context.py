@@ -118,6 +118,29 @@ def signature_block(session: Session, item_id: int, user_id: int, now: datetime)
                           names.get(item.on_behalf_of_id, ""), names.get(item.completed_by_id, ""), unit, item)
 
 
+PREFILL_FIELDS = ("return_method", "return_address", "code")  # dossier fields a form may start from
+
+
+def prefilled(dossier: Dossier, ui: dict | None) -> dict:
+    """What a step's form starts with, taken from the dossier where its UI schema says `ui:prefill` (a dossier
+    field or `applicant.<key>`), translated by `ui:prefillMap`: e.g. the handover starts with the return method
+    and the recipient registered at reception. The official may still change it."""
+    values = {}
+    for name, options in (ui or {}).items():
+        source = options.get("ui:prefill") if isinstance(options, dict) else None
+        if not isinstance(source, str):
+            continue
+        head, _, key = source.partition(".")
+        value = (dossier.applicant or {}).get(key) if head == "applicant" else \
+            getattr(dossier, source, None) if source in PREFILL_FIELDS else None
+        mapping = options.get("ui:prefillMap")
+        if isinstance(mapping, dict):
+            value = mapping.get(value)
+        if value not in (None, ""):
+            values[name] = f"{options.get('ui:prefillPrefix', '')}{value}" if isinstance(value, str) else value
+    return values
+
+
 def labelled_notes(form: tuple[dict | None, dict | None], data: dict) -> list[Note]:
     """Submitted values in the form's field order, with titles and enum labels where the form gives them."""
     if not data:

@@ -2,14 +2,17 @@
 and the history, which follows the reader's language."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
+from engine import get_dossier
 from engine.infra.db import unit_of_work
 from engine.models import Unit
 from engine.views.task_context import labelled_notes
 
 from tests.driving import do
-from tests.webapp.webpages import login, post_form, receive
+from tests.webapp.webpages import inbox_items, login, post_form, receive
 
 RECEPTION = {"da_kiem_tra_thanh_phan": True, "ghi_chu_tiep_nhan": "Đã đối chiếu bản chính"}
 APPRAISAL = {"noi_dung_sai_sot": "Sai năm sinh", "nguyen_nhan": "Lỗi nhập liệu", "de_xuat": "dinh_chinh"}
@@ -81,3 +84,19 @@ def test_printed_forms_head_with_the_units_place_name_and_mau_04_goes_to_the_des
     apology = client.get(f"{page}/mau-04").get_data(as_text=True)
     assert "Hòa Bình, ngày" in apology
     assert "Trung tâm Phục vụ hành chính công tỉnh (Bộ phận Một cửa, để trả kết quả cho người nộp)" in apology
+
+
+def test_the_handover_starts_with_the_return_method_and_recipient_registered_at_reception(client, factory, org, now):
+    code = two_steps_done(factory, org, now)
+    do(factory, org, "lanhdao.vpdk", "ut_phe_duyet", {"quyet_dinh": "dong_y"}, now)
+    do(factory, org, "vanthu.vpdk", "ut_chuyen_tra", {"so_van_ban": "125/CNVPĐK"}, now)
+    [(item_id, _, _)] = [i for i in inbox_items(factory, org["motcua.tinh"]) if i[1] == "ut_tra_kq_chung"]
+    login(client, "motcua.tinh")
+    html = client.get(f"/tasks/{item_id}").get_data(as_text=True)
+    assert re.search(r'value="tai_quay"[^>]*checked', html), "the desk return registered at reception is not ticked"
+    assert re.search(r'name="nguoi_nhan"[^>]*value="Hoàng Văn Dũng"', html)
+    # the official may still change it: what they post wins
+    done = post_form(client, f"/tasks/{item_id}", {"hinh_thuc_tra": "tai_quay", "nguoi_nhan": "Lê Thị Nhận Thay"})
+    assert done.status_code == 302
+    with unit_of_work(factory) as s:
+        assert get_dossier(s, code).status == 10
