@@ -71,6 +71,12 @@ def _gateway(ts, proc) -> Gateway:
     return Gateway(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, proc.name, kind, tuple(outlets))
 
 
+def element_names(parsed: ParsedVersion) -> dict[str, str]:
+    """BPMN id -> name of every flow element of the version's processes (the id when it has no name)."""
+    return {ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for proc in [parsed.spec, *parsed.subprocess_specs.values()]
+            for ts in proc.task_specs.values() if getattr(ts, "bpmn_id", None)}
+
+
 class SimulationEngine(PythonScriptEngine):
     """The sandboxed engine, except that a gateway's conditions answer the outcome `decide` picks."""
 

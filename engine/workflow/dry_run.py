@@ -14,9 +14,9 @@ from engine.infra.errors import ValidationFailed
 from engine.org.calendar import WorkCalendar
 from engine.spiff import simulation
 from engine.spiff.elements import describe_elements
-from engine.workflow.dry_run_parts import Setting, Step
+from engine.workflow.dry_run_parts import Outcome, Setting, Step
 from engine.workflow.findings import ERROR, Finding
-from engine.workflow.simulator import Outcome, Simulation
+from engine.workflow.simulator import Simulation
 
 PACES = ("budget", "immediate")  # each step takes its whole budget (the worst case) | is done at once
 MAX_PATHS = 64
@@ -24,6 +24,7 @@ MAX_STEPS = 500
 LOOP_LIMIT = 2  # every-path mode: a gateway's way out taken this often on a path is not taken again
 GATE_RECEPTION = datetime(2030, 1, 7, 8, 0, tzinfo=VN_TZ)  # a Monday morning: the gate's reception instant
 GATE_PATHS = 32
+GATE_STEPS = 200  # a bundled procedure needs a few dozen; a loop's task tree grows, and each step costs more
 GATE_PREFIX = "Chạy thử"
 
 __all__ = ["Outcome", "Step", "Paths", "GatewayChoice", "dry_run", "dry_run_paths", "gate", "gateway_choices",
@@ -55,13 +56,13 @@ class Chooser:
     Exploring, it lists the ways not yet taken on the path, and breaks a loop the conditions would not leave."""
 
     def __init__(self, forced: dict[str, str], script: list[tuple[str, ...]] = (), explore: bool = False):
-        self.forced, self.script, self.explore = forced, list(script), explore
+        self.forced, self.script, self.explore = dict(forced), list(script), explore
         self.made: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = []
         self.uses: Counter = Counter()
 
     def __call__(self, gateway: simulation.Gateway, natural) -> list[str]:
-        if gateway.bpmn_id in self.forced:
-            chosen = (self.forced[gateway.bpmn_id],)
+        if gateway.bpmn_id in self.forced:  # the first time the path passes it; then as the data says
+            chosen = (self.forced.pop(gateway.bpmn_id),)
         elif len(self.made) < len(self.script):
             chosen = self.script[len(self.made)]
             self.made.append((chosen, []))
@@ -91,14 +92,17 @@ def dry_run(session: Session | None, meta: dict, parsed: spiff.ParsedVersion, fo
 def dry_run_paths(session: Session | None, meta: dict, parsed: spiff.ParsedVersion, forms: dict, *,
                   received_at: datetime, pace: str = "budget", choices: dict[str, str] | None = None,
                   data: dict[str, dict] | None = None, max_paths: int = MAX_PATHS, max_steps: int = MAX_STEPS,
-                  partners: bool = True) -> Paths:
-    """Every way through the gateways (bounded): the conditions' own way first, then each way not yet taken."""
+                  partners: bool = True, stop_at_failure: bool = False) -> Paths:
+    """Every way through the gateways (bounded): the conditions' own way first, then each way not yet taken;
+    `stop_at_failure` ends the search at the first path that fails."""
     setting = Setting.build(session, meta, parsed, forms)
     runs, pending = [], [[]]
     while pending and len(runs) < max_paths:
         script = pending.pop()
         chooser = Chooser(choices or {}, script, explore=True)
         runs.append(_run(setting, received_at, pace, chooser, data or {}, max_steps, partners))
+        if stop_at_failure and (runs[-1].error is not None or runs[-1].never_ends):
+            break
         made = [chosen for chosen, _ in chooser.made]
         for i in range(len(chooser.made) - 1, len(script) - 1, -1):
             pending += [made[:i] + [alternative] for alternative in reversed(chooser.made[i][1])]
@@ -142,20 +146,20 @@ def gate(session: Session, meta: dict, parsed: spiff.ParsedVersion, forms: dict)
     """Validation's dry-run gate: every generated path (bounded) must reach an end without an engine error.
     Partners are answered with sample replies, so the verdict does not depend on what else is loaded."""
     paths = dry_run_paths(session, meta, parsed, forms, received_at=GATE_RECEPTION, max_paths=GATE_PATHS,
-                          partners=False)
+                          max_steps=GATE_STEPS, partners=False, stop_at_failure=True)
+    names = simulation.element_names(parsed)
     findings, seen = [], set()
     for run in paths.runs:
         if run.error is not None:
             message = f"{GATE_PREFIX}: {run.error}"
         elif run.never_ends:
-            message = f"{GATE_PREFIX}: quy trình không kết thúc sau {MAX_STEPS} bước (vòng lặp không có lối ra?)"
+            message = f"{GATE_PREFIX}: quy trình không kết thúc sau {GATE_STEPS} bước (vòng lặp không có lối ra?)"
         else:
             continue
         element = run.error_element or (run.path[-1][0] if run.path else None)
         if (message, element) in seen:
             continue
         seen.add((message, element))
-        names = dict(run.path)
         findings.append(Finding(ERROR, f"{message} — nhánh: {_route(run)}", element=element,
                                 name=names.get(element)))
     return findings

@@ -1,6 +1,7 @@
 """What a dry run plays with: the units and calendars read once, the version's parts, a dossier in memory."""
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import spiff
+from engine.spiff import simulation
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, ScriptError, ValidationFailed
 from engine.models import Procedure, Unit
@@ -64,6 +66,55 @@ class SimDossier:
             self.finished_at = now
         if self.status == 10:
             self.returned_at = now
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A gateway passed on the path and the way(s) out it took."""
+
+    gateway: str
+    gateway_name: str
+    targets: tuple[str, ...]
+    target_names: tuple[str, ...]
+
+
+@dataclass
+class Outcome:
+    """What one run did: its steps in order, the path, the dossier at the end and how the run stopped."""
+
+    received_at: datetime
+    dossier: SimDossier
+    steps: list[Step] = field(default_factory=list)
+    path: list[tuple[str, str]] = field(default_factory=list)  # (BPMN id, name) of every element passed
+    decisions: list[Decision] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ended_at: datetime | None = None
+    error: str | None = None
+    error_element: str | None = None
+    never_ends: bool = False
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the result was ready (status 9), else when the process ended: what the due date is held to."""
+        return self.dossier.finished_at or self.ended_at
+
+    @property
+    def meets(self) -> bool | None:
+        if self.finished_at is None:
+            return None
+        return self.finished_at <= self.dossier.due_at and self.dossier.supplement_count <= 1
+
+
+def condition_names(gateway: simulation.Gateway) -> list[str]:
+    """The plain names a gateway's conditions read (form fields, script results), in order."""
+    names = []
+    for outlet in gateway.outlets:
+        try:
+            tree = ast.parse(outlet.condition or "", mode="eval")
+        except SyntaxError:
+            continue
+        names += [node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id not in names]
+    return names
 
 
 @dataclass(eq=False)

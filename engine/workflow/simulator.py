@@ -1,7 +1,6 @@
 """One dry run in memory: the real engine's steps on a simulated clock, nothing read or written mid-run."""
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,49 +9,13 @@ from engine.infra.clock import VN_TZ
 from engine.infra.errors import MotcuaError
 from engine.org.calendar import budget_due, parse_budget
 from engine.spiff import simulation
-from engine.workflow.dry_run_parts import Part, Setting, SimDossier, Step, apply_action
+from engine.workflow.dry_run_parts import Decision, Outcome, Part, Setting, SimDossier, Step, apply_action, \
+    condition_names
 from engine.workflow.form_samples import field_choices, sample_errors, sample_form
 from engine.workflow.helpers import helpers_for
 from engine.workflow.tasks import verdict
 
 TICK = timedelta(microseconds=1)  # SpiffWorkflow fires a timer once its due instant has passed
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A gateway passed on the path and the way(s) out it took."""
-
-    gateway: str
-    gateway_name: str
-    targets: tuple[str, ...]
-    target_names: tuple[str, ...]
-
-
-@dataclass
-class Outcome:
-    """What one run did: its steps in order, the path, the dossier at the end and how the run stopped."""
-
-    received_at: datetime
-    dossier: SimDossier
-    steps: list[Step] = field(default_factory=list)
-    path: list[tuple[str, str]] = field(default_factory=list)  # (BPMN id, name) of every element passed
-    decisions: list[Decision] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    ended_at: datetime | None = None
-    error: str | None = None
-    error_element: str | None = None
-    never_ends: bool = False
-
-    @property
-    def finished_at(self) -> datetime | None:
-        """When the result was ready (status 9), else when the process ended: what the due date is held to."""
-        return self.dossier.finished_at or self.ended_at
-
-    @property
-    def meets(self) -> bool | None:
-        if self.finished_at is None:
-            return None
-        return self.finished_at <= self.dossier.due_at and self.dossier.supplement_count <= 1
 
 
 @dataclass(eq=False)
@@ -96,6 +59,8 @@ class Simulation:
                     break
             else:
                 self.out.ended_at = self.now
+        except RecursionError:  # SpiffWorkflow predicts a loop with no gateway in it without end
+            self.out.error = "Quy trình có vòng lặp không qua cổng rẽ nhánh nào nên không bao giờ kết thúc."
         except (spiff.EngineStepError, MotcuaError) as exc:
             self.out.error = getattr(exc, "message", str(exc))
             self.out.error_element = getattr(exc, "element", None) or getattr(exc, "details", {}).get("element")
@@ -280,18 +245,6 @@ class Simulation:
         """The due date moved (a restart after a pause): every waiting timer moves with it."""
         for inst in self._running():
             spiff.shift_timers(inst.workflow, move)
-
-
-def condition_names(gateway: simulation.Gateway) -> list[str]:
-    """The plain names a gateway's conditions read (form fields, script results), in order."""
-    names = []
-    for outlet in gateway.outlets:
-        try:
-            tree = ast.parse(outlet.condition or "", mode="eval")
-        except SyntaxError:
-            continue
-        names += [node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id not in names]
-    return names
 
 
 class _Refused(MotcuaError):
