@@ -28,6 +28,7 @@ MENU = (
     NavItem("catalogue.index", lazy_pgettext("menu", "Thủ tục"),
             frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
     NavItem("versions.index", lazy_pgettext("menu", "Quy trình nội bộ"), frozenset({DESIGNER_ROLE, ADMIN_ROLE})),
+    NavItem("studio.index", lazy_pgettext("menu", "Thiết kế"), frozenset({DESIGNER_ROLE})),
     NavItem("operations.overview", lazy_pgettext("menu", "Vận hành"), frozenset({ADMIN_ROLE})),
     NavItem("admin.index", lazy_pgettext("menu", "Quản trị"), frozenset({ADMIN_ROLE})),
 )

@@ -7,18 +7,25 @@ from datetime import datetime
 from pathlib import Path
 
 import tomli_w
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from engine.infra.errors import Forbidden
+from engine.infra.errors import Forbidden, ValidationFailed
 from engine.models import Procedure, ProcessVersion, Role, Unit, User
 from engine.onestop.statuses import STATUS_LABELS
 from engine.org import access
 from engine.workflow.actions import action_names
-from engine.workflow.drafts import EDITABLE_STATES, check_draft, own_files
+from engine.workflow.drafts import EDITABLE_STATES, check_draft, own_files, read_json_text
+from engine.workflow.forms import validate_form
 from engine.workflow.helpers import probe_helpers
 from engine.workflow.validation import Report
 from engine.workflow.versions import get_version
+
+SCHEMA_LABEL = "JSON Schema"
+UI_LABEL = "UI schema"
 
 
 @dataclass(frozen=True)
@@ -120,3 +127,60 @@ def _may(check) -> bool:
     except Forbidden:
         return False
     return True
+
+
+def preview_form(schema_text: str, ui_text: str, max_bytes: int = 2_000_000) -> tuple[dict, dict, list[str]]:
+    """A form being edited, read for its preview: (JSON Schema, UI schema, problems). A problem (JSON that does
+    not parse, with line and column; a schema that is not one; a `$ref` outside the file) leaves no preview."""
+    problems, documents = [], []
+    for label, text in ((SCHEMA_LABEL, schema_text), (UI_LABEL, ui_text or "{}")):
+        try:
+            documents.append(read_json_text(label, text, max_bytes))
+        except ValidationFailed as exc:
+            problems += [f"{label}: {message}" for message in exc.errors[label]]
+            documents.append({})
+    schema, ui = documents
+    if not problems:
+        problems += _schema_problems(schema)
+    return schema, ui, problems
+
+
+def try_form(schema: dict, data: dict) -> dict[str, list[str]]:
+    """The messages an official would see for this form data, by field ({} when it passes)."""
+    try:
+        validate_form(schema, data)
+    except ValidationFailed as exc:
+        return exc.errors
+    except (Unresolvable, RecursionError) as exc:  # a "$ref" to a part of the file that is not there
+        return {"_": [f"Không kiểm tra được theo biểu mẫu: {exc}"]}
+    return {}
+
+
+def _schema_problems(schema: dict) -> list[str]:
+    remote = sorted({ref for ref in _refs(schema, 0) if not ref.startswith("#")})
+    if remote:
+        return [f"{SCHEMA_LABEL}: tham chiếu $ref ra ngoài tệp không được dùng ({', '.join(remote)}); hãy đặt định "
+                "nghĩa trong \"$defs\" của chính tệp."]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return [f"{SCHEMA_LABEL}: không phải JSON Schema hợp lệ: {exc.message}"]
+    except RecursionError:
+        return [f"{SCHEMA_LABEL}: lồng nhau quá sâu."]
+    if schema.get("type") != "object":
+        return [f"{SCHEMA_LABEL}: biểu mẫu phải có \"type\": \"object\"."]
+    return []
+
+
+def _refs(node, depth: int):
+    if depth > 200:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value, depth + 1)

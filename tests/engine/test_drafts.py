@@ -124,7 +124,7 @@ def test_procedure_toml_is_saved_but_keeps_the_procedure_code(factory, org, now)
 def test_a_stale_save_is_refused(factory, org, now):
     number = new_draft(factory, org, now)
     opened, files, *_ = state(factory, number)
-    changed = files["process.bpmn"].replace('value="2h"', 'value="3h"', 1)
+    changed = files["process.bpmn"].replace('value="2h"', 'value="1h"', 1)
     save(factory, org, now, number, DraftChanges(files={"process.bpmn": changed}), base=opened)
     after = state(factory, number)
     with pytest.raises(Conflict) as caught:
@@ -189,7 +189,7 @@ def test_a_zip_of_the_folder_round_trips_into_a_draft(factory, org, now):
     opened, files, forms, meta, _ = state(factory, number)
     with unit_of_work(factory) as s:
         _, data = export_version(s, CODE, 1, org["thietke.tinh"])
-    changed = files["process.bpmn"].replace('value="2h"', 'value="3h"', 1)
+    changed = files["process.bpmn"].replace('value="2h"', 'value="1h"', 1)
     save(factory, org, now, number, DraftChanges(files={"process.bpmn": changed}, removed_forms=("ky_chung_thuc.json",)))
     with unit_of_work(factory) as s:
         current = get_version(s, CODE, number).checksum
