@@ -20,6 +20,7 @@ LISTED_KINDS = HUMAN_KINDS | {"callActivity", "subProcess", "sendTask", "receive
                               "intermediateThrowEvent"}
 JOIN_KINDS = frozenset({"parallelGateway", "inclusiveGateway"})  # every incoming flow of a passed join was taken
 _RANK = {"pending": 0, "done": 1, "waiting": 2, "current": 3}  # an element run again shows its latest standing
+LIVE = frozenset({"running", "error", "suspended"})  # an instance ended (completed, stopped, terminated) waits on nothing
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def dossier_diagram(session: Session, code: str, user_id: int, now: datetime, *,
             instance_id=instance_id, unit_name=unit_name, procedure_name=procedure_name,
             version_number=version.number, partner=number > 0, status=status,
             diagrams=_diagrams(instance_id, outline, instance_runs(state, outline), items.get(instance_id, []),
-                               version.files if with_xml else None)))
+                               version.files if with_xml else None, status in LIVE)))
     return DossierDiagram(dossier.code, tuple(parts))
 
 
@@ -155,12 +156,16 @@ def _work_items(session: Session, dossier_id: int, now: datetime) -> dict[int, l
     return found
 
 
-def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dict | None) -> tuple[Diagram, ...]:
+def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dict | None,
+              live: bool) -> tuple[Diagram, ...]:
     """One diagram per file of the part's processes; each element's standing in the process drawing it."""
     process_of = {run.task_id: run.process for run in runs}
-    by_element: dict[tuple[str, str], list] = defaultdict(list)
+    reached: dict[tuple[str, str], list] = defaultdict(list)  # every run: a flow into a step was taken all the same
+    by_element: dict[tuple[str, str], list] = defaultdict(list)  # the runs that still stand
     for run in runs:
-        by_element[(run.process, run.element)].append(run)
+        reached[(run.process, run.element)].append(run)
+        if live or run.state == "done":
+            by_element[(run.process, run.element)].append(run)
     top = outline.processes[0].id if outline.processes else ""
     steps: dict[tuple[str, str], list[StepRun]] = defaultdict(list)
     for item, step in items:
@@ -179,8 +184,7 @@ def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dic
         for element in elements:
             key = (element["process"], element["id"])
             if element["kind"] == "sequenceFlow":
-                state = _flow_state(element, by_element.get((element["process"], element["target"]), ()), states,
-                                    kinds)
+                state = _flow_state(element, reached.get((element["process"], element["target"]), ()), states, kinds)
             else:
                 state = states[element["id"]]
             shown.append(DiagramElement(element["id"], element["kind"], element["name"], state,
@@ -192,11 +196,11 @@ def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dic
 
 
 def _state(runs, steps: list[StepRun] | tuple) -> str:
-    """A human step stands where its work items say; any other element where the workflow's runs say."""
-    if any(step.state == "ready" for step in steps):
-        return "current"
-    if any(step.state == "completed" for step in steps):
-        return "done"
+    """A human step stands where its work items say (cancelled ones leave it pending); any other element where
+    the workflow's runs say."""
+    if steps:
+        return "current" if any(step.state == "ready" for step in steps) else (
+            "done" if any(step.state == "completed" for step in steps) else "pending")
     return max((run.state for run in runs), key=_RANK.__getitem__, default="pending")
 
 

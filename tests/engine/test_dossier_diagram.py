@@ -106,6 +106,22 @@ def test_a_current_step_past_its_due_time_is_flagged_late(factory, org, now):
                         .diagrams[0])["ut_tiep_nhan"].late  # a finished step is never late on the diagram
 
 
+def test_a_stopped_dossier_shows_what_was_done_and_nothing_still_under_way(factory, org, now):
+    from engine.onestop.lifecycle import stop_dossier
+
+    code = receive(factory, org, now).code
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", RECEPTION, now)
+    with unit_of_work(factory) as s:
+        stop_dossier(s, code, "Người nộp đề nghị dừng", org["lanhdao.vpdk"], now + timedelta(hours=1))
+    [part] = diagram_of(factory, code, "motcua.tinh", org, now + timedelta(hours=2)).parts
+    main = elements(part.diagrams[0])
+    assert part.status == "stopped"
+    assert main["ut_tiep_nhan"].state == "done" and main["f_tiep_nhan_tham_dinh"].state == "done"
+    assert main["ut_tham_dinh"].state == "pending" and [r.state for r in main["ut_tham_dinh"].runs] == ["cancelled"]
+    assert main["esp_sap_qua_han"].state == "pending"  # its timer is no longer armed
+    assert not any(e.state in ("current", "waiting") for d in part.diagrams for e in d.elements)
+
+
 @pytest.fixture
 def birth_dossier(factory, org, now):
     """A liên thông dossier: the commune has signed, social insurance has answered, the police are working."""
