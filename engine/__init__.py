@@ -141,6 +141,12 @@ from engine.workflow.versions import (
 from engine.demo import seed_demo
 from engine.worker import notifier, run_loop as run_worker, start_thread as start_worker_thread, sweep as sweep_once
 
+# Hardening and the API's answers (the production issue): what a completion says comes next, sign-out
+from engine.infra.errors import Concealed
+from engine.org.tokens import revoke_token
+from engine.org.users import end_sessions
+from engine.views.inbox import NextItem, items_to_take
+
 # Production serving (the production issue): the start-up refusals of MOTCUA_ENV=production
 from engine.infra.settings import production_problems
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from flask import Flask, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
+from werkzeug.serving import WSGIRequestHandler
 
 from engine import from_environ, make_engine, make_sessionmaker, production_problems, Settings
 
 from . import admin, api, auth, catalogue, db, display, dossier_moves, dossiers, errors, guards, i18n, inbox, limits
-from . import navigation, operations, public, reception, reports, studio, studio_dry_run, versions
+from . import navigation, operations, public, reception, reports, studio, studio_dry_run, uploads, versions
 from .guards import SCAN_SLOTS
 
 SECRET_FILE = "secret_key"
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     csrf.init_app(app)  # before the blueprints, so a forged POST is refused before any view code runs
     db.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)  # file parts capped while they stream in; 413 names the limits
     display.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
@@ -67,13 +69,23 @@ def _favicon():
 
 
 def _allow_scans(endpoint, _values) -> None:
-    """Pages that upload scans may exceed the app-wide request limit, which is sized for a BPMN file.
+    """Pages that upload scans may exceed the app-wide request limit, which is sized for a BPMN file, up to
+    settings.upload_max_bytes for one post (each file is capped at attachment_max_bytes as it streams in).
 
     A URL value preprocessor runs before every before_request handler, so before CSRF reads the form."""
     slots = SCAN_SLOTS.get(endpoint or "")
     if slots and request.method == "POST":
         settings = current_app.config["MOTCUA_SETTINGS"]
-        request.max_content_length = settings.attachment_max_bytes * slots + 1_000_000
+        request.max_content_length = min(settings.attachment_max_bytes * slots + 1_000_000, settings.upload_max_bytes)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server (`motcua run`) without its `Server: Werkzeug/<version> Python/<version>` header:
+    the software and its versions are not told to every client. (gunicorn, under `motcua serve`, sends its name
+    without a version.)"""
+
+    def version_string(self) -> str:
+        return "motcua"
 
 
 def instance_secret_key(instance: Path) -> str:

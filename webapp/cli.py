@@ -241,14 +241,15 @@ def cmd_run(settings: Settings, args) -> int:
     if settings.production:
         return _refused(["'motcua run' là máy chủ phát triển; hãy dùng 'motcua serve' và 'motcua worker' "
                          "('motcua run' is the development server: use 'motcua serve' and 'motcua worker')."])
-    from .app import create_app  # here, not at the top: `motcua worker` and the other commands never load Flask
+    from .app import QuietRequestHandler, create_app  # here: `motcua worker` and the others never load Flask
 
     app = create_app(settings)
     embedded = start_worker_thread(app.extensions["motcua"], settings.poll_interval, notifier(settings)) \
         if settings.embedded_worker else None
     _interrupt_on_sigterm()
     try:
-        app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+        app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False,
+                request_handler=QuietRequestHandler)
     finally:
         if embedded is not None:
             thread, stop = embedded

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from engine import (
     AuthenticationFailed,
     clock,
+    Concealed,
     Conflict,
     Forbidden,
     InvalidProcess,
@@ -23,6 +24,7 @@ from .db import discard
 from .i18n import N_
 
 STATUS = {
+    Concealed: 404,  # a refusal answered as "not found": before Forbidden, its base class
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
@@ -104,7 +106,7 @@ def log_refusal(reason: str, what: str | None = None, **detail) -> None:
 
 def _engine_error(error: MotcuaError):
     if isinstance(error, Forbidden):
-        log_refusal(error.message)
+        log_refusal(getattr(error, "reason", error.message))
     return error_page(status_of(error), error.message, getattr(error, "errors", None))
 
 

@@ -43,6 +43,15 @@ class Forbidden(MotcuaError):
     """The actor holds no role that allows this action on this object."""
 
 
+class Concealed(Forbidden):
+    """A refusal answered like an unknown object (404, the not-found message), so that who may not see an
+    object does not learn it exists (another unit's dossier codes); `reason` is what the refusal log keeps."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message, reason=reason)
+        self.reason = reason
+
+
 class AuthenticationFailed(MotcuaError):
     """Wrong username or password, or an inactive account."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
 from engine.infra.db import is_postgresql
-from engine.infra.errors import NotFound
+from engine.infra.errors import Concealed, Forbidden, NotFound
 from engine.models import Dossier
 from engine.org import access
 
@@ -25,9 +25,13 @@ def get_dossier(session: Session, code: str) -> Dossier:
 
 
 def view_dossier(session: Session, code: str, user_id: int, now: datetime | None = None) -> Dossier:
-    """The dossier if the user may see it; Forbidden otherwise (NotFound when there is no such code)."""
+    """The dossier if the user may see it; NotFound when there is no such code, and the same answer (a logged
+    refusal) when the user may not see it."""
     dossier = get_dossier(session, code)
-    access.check_view_dossier(session, access.grants_of(session, user_id), dossier, now)
+    try:
+        access.check_view_dossier(session, access.grants_of(session, user_id), dossier, now)
+    except Forbidden as refusal:  # answered like a code never issued: codes are sequential, existence is news
+        raise Concealed(f"Không có hồ sơ mã {code}.", refusal.message) from None
     return dossier
 
 

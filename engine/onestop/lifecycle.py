@@ -14,6 +14,7 @@ from engine.onestop.dossiers import get_dossier, lock_dossier
 from engine.onestop.letters import issue_letter
 from engine.infra.errors import Conflict, ValidationFailed
 from engine.models import Dossier, ProcessInstance, WorkItem
+from engine.onestop.intake_slips import MAX_ITEM_CHARS, MAX_REASON_CHARS
 from engine.onestop.notices import queue_for_dossier
 from engine.onestop.statuses import effective_due
 from engine.onestop.legal_clock import restart_clock, stop_clock
@@ -22,6 +23,7 @@ from engine.org.calendar import unit_calendar
 OPEN_STATUSES = {2, 4, 6}
 HANDOVER_TASKS = {"ut_tra_kq_chung"}  # "Trả kết quả cho người nộp" of bpmn/common/tra_ket_qua.bpmn
 MAX_EXTENSION = timedelta(days=365)  # a Mẫu 04 date further out than a year past the due date is a typing slip
+MAX_MISSING = 50  # components listed in one supplement request
 
 
 def request_supplement(session: Session, code: str, missing: list[str], reason: str, actor_id: int,
@@ -33,6 +35,7 @@ def request_supplement(session: Session, code: str, missing: list[str], reason: 
         errors["missing"] = ["Liệt kê đầy đủ các thành phần cần bổ sung (một lần)."]
     if not reason or not reason.strip():
         errors["reason"] = ["Bắt buộc nêu lý do."]
+    errors.update(_overlong(reason, missing))
     if errors:
         raise ValidationFailed("Phiếu yêu cầu bổ sung chưa hợp lệ.", errors)
     if not STATE_RULES["request_supplement"](dossier):
@@ -68,6 +71,8 @@ def record_supplement(session: Session, code: str, actor_id: int, now: datetime)
 def request_withdrawal(session: Session, code: str, actor_id: int, now: datetime, reason: str = "") -> Dossier:
     """The citizen asks to withdraw: status 7 until the leader stops processing (Mẫu 05)."""
     dossier = dossier_for_action(session, code, actor_id, "withdraw")
+    if _overlong(reason):
+        raise ValidationFailed("Lý do quá dài.", _overlong(reason))
     if not STATE_RULES["withdraw"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể rút.")
     before, dossier.status = dossier.status, 7
@@ -82,6 +87,8 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
     dossier = dossier_for_action(session, code, actor_id, "stop")
     if not reason or not reason.strip():
         raise ValidationFailed("Thông báo dừng giải quyết cần lý do.", {"reason": ["Bắt buộc nêu lý do."]})
+    if _overlong(reason):
+        raise ValidationFailed("Lý do quá dài.", _overlong(reason))
     if not STATE_RULES["stop"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể dừng.")
     stage = _stage(session, dossier)
@@ -115,6 +122,8 @@ def issue_extension(session: Session, code: str, new_day: date, reason: str, act
     dossier = dossier_for_action(session, code, actor_id, "extend")
     if not reason or not reason.strip():
         raise ValidationFailed("Văn bản xin lỗi cần nêu lý do chậm.", {"reason": ["Bắt buộc nêu lý do."]})
+    if _overlong(reason):
+        raise ValidationFailed("Lý do quá dài.", _overlong(reason))
     if not STATE_RULES["extend"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể gia hạn.")
     if new_day > effective_due(dossier).astimezone(VN_TZ).date() + MAX_EXTENSION:
@@ -179,6 +188,16 @@ STATE_RULES = {
     "stop": lambda d: d.status in OPEN_STATUSES | {5, 7},
     "record_fee": lambda d: d.fee_paid_amount is None and d.status not in {3, 8},  # see onestop.fees
 }
+
+
+def _overlong(reason: str, missing: list = ()) -> dict[str, list[str]]:
+    """The bounds of a dossier action's free text, the same as the desk's intake slips keep."""
+    errors = {}
+    if len(reason or "") > MAX_REASON_CHARS:
+        errors["reason"] = [f"Tối đa {MAX_REASON_CHARS} ký tự."]
+    if len(missing) > MAX_MISSING or any(isinstance(m, str) and len(m) > MAX_ITEM_CHARS for m in missing):
+        errors["missing"] = [f"Tối đa {MAX_MISSING} thành phần, mỗi thành phần tối đa {MAX_ITEM_CHARS} ký tự."]
+    return errors
 
 
 def dossier_for_action(session: Session, code: str, actor_id: int, action: str) -> Dossier:

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
@@ -182,9 +182,17 @@ def remove_membership(session: Session, actor_id: int, user_id: int, membership_
 
 
 def credential_stamp(user: User) -> str:
-    """A short fingerprint of the account's password hash: a signed-in session keeps it, and a session whose
-    stamp no longer matches (the password was reset) ends."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+    """A short fingerprint of the account's password hash and session generation: a signed-in session keeps it,
+    and a session whose stamp no longer matches (the password was reset, the user signed out) ends."""
+    return hashlib.sha256(f"{user.password_hash}|{user.session_generation}".encode("utf-8")).hexdigest()[:16]
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Signing out: the account's session generation moves on, so no copy of any of its session cookies is
+    accepted again (the server keeps no list of sessions; the stamp each cookie carries no longer matches)."""
+    session.execute(update(User).where(User.id == user_id)
+                    .values(session_generation=User.session_generation + 1)
+                    .execution_options(synchronize_session=False))
 
 
 def _password_errors(password: str, again: str) -> dict[str, list[str]]:

@@ -37,6 +37,20 @@ class InboxPage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NextItem:
+    """An open step of a dossier that the user may take now: theirs already, or unclaimed in a role they hold."""
+
+    id: int
+    name: str
+    bpmn_id: str
+    role_key: str
+    unit_code: str
+    unit_name: str
+    due_at: datetime | None
+    claimed: bool  # already the user's own (claimed by them)
+
+
 def list_inbox(session: Session, user_id: int, now: datetime, *, view: str = "mine", query: str = "",
                procedure_code: str | None = None, page: int = 1, per_page: int = 25) -> InboxPage:
     """One page of a view, sorted by step due time (none last) then id, with each view's count for tab badges.
@@ -66,6 +80,19 @@ def list_inbox(session: Session, user_id: int, now: datetime, *, view: str = "mi
     items = list(session.scalars(statement).unique())
     rows = [(item, work_item_timing(session, item, now)) for item in items]
     return InboxPage(rows, total, page, per_page, pages, counts)
+
+
+def items_to_take(session: Session, dossier_id: int, user_id: int, now: datetime) -> list[NextItem]:
+    """The dossier's open steps the user may take now, in one query: what a completion answers comes next."""
+    rows = session.execute(
+        select(WorkItem.id, WorkItem.name, WorkItem.bpmn_id, WorkItem.role_key, Unit.code, Unit.name,
+               WorkItem.due_at, WorkItem.assignee_id)
+        .join(Unit, Unit.id == WorkItem.unit_id)
+        .where(WorkItem.dossier_id == dossier_id, WorkItem.state == "ready",
+               or_(WorkItem.assignee_id == user_id, WorkItem.assignee_id.is_(None)),
+               access.grants_of(session, user_id).work_item_clause(now))
+        .order_by(WorkItem.ready_at, WorkItem.id))
+    return [NextItem(*row[:7], claimed=row[7] == user_id) for row in rows]
 
 
 def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:

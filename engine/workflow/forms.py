@@ -11,6 +11,7 @@ from engine.infra.errors import ValidationFailed
 _NO_FORM = {"type": "object", "properties": {}}
 _VALIDATORS: OrderedDict[int, tuple[dict, Draft202012Validator]] = OrderedDict()  # id(schema) -> (schema, validator)
 _VALIDATORS_MAX = 512
+TEXT_MAX = 10_000  # any text of a step's form, whatever the form says: step data stays bounded and printable
 _lock = Lock()
 
 
@@ -34,8 +35,9 @@ def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dic
 
 
 def validate_form(schema: dict | None, data: dict) -> dict:
-    """Check task form data; unknown keys are refused even when the schema does not say so."""
-    errors = field_errors(form_validator(_NO_FORM if schema is None else schema), data)
+    """Check task form data; unknown keys are refused even when the schema does not say so. Over-long texts are
+    refused first, before any pattern of the form runs on them."""
+    errors = _overlong(data) or field_errors(form_validator(_NO_FORM if schema is None else schema), data)
     if errors:
         raise ValidationFailed("Dữ liệu biểu mẫu chưa hợp lệ.", errors)
     return data
@@ -84,6 +86,17 @@ def _constrained(branches: list) -> set[str]:
             if isinstance(part, dict):
                 names |= {k for k, v in part.get("properties", {}).items() if isinstance(v, dict) and "const" in v}
     return names
+
+
+def _overlong(value, path: str = "") -> dict[str, list[str]]:
+    """Paths of texts longer than TEXT_MAX, at any depth of the data."""
+    if isinstance(value, str):
+        return {path or "_": [f"Tối đa {TEXT_MAX} ký tự."]} if len(value) > TEXT_MAX else {}
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found: dict[str, list[str]] = {}
+    for key, item in items:
+        found.update(_overlong(item, f"{path}.{key}" if path else str(key)))
+    return found
 
 
 def _path(prefix: str, parts: list) -> str:

@@ -125,8 +125,8 @@ def test_dossier_travels_from_desk_to_handover_through_four_officials(open_desk,
     other_centre = open_desk()
     sign_in(other_centre, "motcua.hoabinh")
     assert code not in inbox_text(other_centre), "an officer of another centre has the dossier in her inbox"
-    assert other_centre.goto(f"/dossiers/{code}").status == 403, "an officer of another centre opens the dossier"
-    assert other_centre.goto(f"/reception/receipts/{code}").status == 403, "another centre reprints the receipt"
+    assert other_centre.goto(f"/dossiers/{code}").status == 404, "an officer of another centre opens the dossier"
+    assert other_centre.goto(f"/reception/receipts/{code}").status == 404, "another centre reprints the receipt"
 
     fixed_clock.set(START.replace(minute=10))
     open_task(desk, code, DESK_STEP, tab=UNIT_TAB)

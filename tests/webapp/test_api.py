@@ -91,7 +91,7 @@ def test_official_without_the_desk_role_cannot_receive(client, factory, org):
 
 def test_officer_of_another_unit_cannot_open_the_dossier(client, org):
     code = receive(client, token_for(client, "motcua.tinh")).get_json()["code"]
-    assert call(client, "GET", f"/api/v1/dossiers/{code}", "motcua.hoabinh").status_code == 403
+    assert call(client, "GET", f"/api/v1/dossiers/{code}", "motcua.hoabinh").status_code == 404
     assert call(client, "GET", "/api/v1/dossiers/KHONG-CO", "motcua.tinh").status_code == 404
 
 

@@ -35,7 +35,7 @@ def test_desk_officer_sees_the_timeline_and_desk_actions(client, factory, org, n
 def test_officer_of_another_unit_cannot_open_the_dossier(client, factory, org, now):
     code = received(factory, org, now)
     login(client, "motcua.hoabinh")
-    assert client.get(f"/dossiers/{code}").status_code == 403
+    assert client.get(f"/dossiers/{code}").status_code == 404  # as for a code never issued
     with unit_of_work(factory) as s:
         refusals = s.scalars(select(Event).where(Event.action == "access_refused")).all()
     assert [e.actor_id for e in refusals] == [org["motcua.hoabinh"]]
@@ -139,4 +139,4 @@ def test_attachment_downloads_for_the_dossiers_units_only(app, client, factory, 
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     login(client, "motcua.hoabinh")
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404  # the dossier's code is not told to another unit

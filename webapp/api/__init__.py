@@ -1,9 +1,16 @@
 """The JSON API under /api/v1 for system integration: bearer tokens, JSON errors, an OpenAPI document."""
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.url_value_preprocessor
+def _limit_body(endpoint, _values) -> None:
+    # A URL value preprocessor runs before every before_request handler, so before anything reads the body.
+    if endpoint not in registry.UPLOADS:
+        request.max_content_length = registry.JSON_MAX_BYTES
 
 
 @bp.before_request

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask import g, jsonify, url_for
 
-from engine import clock, dossier_timeline, receive_for_integration, status_label, view_dossier
+from engine import clock, dossier_timeline, receive_for_integration, require_desk, status_label, view_dossier
 
 from ..db import db_session
 from . import bp
-from .registry import endpoint, iso, parse_instant
+from .registry import PATH_TEXT_MAX, endpoint, iso, parse_instant
 
-CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Mã hồ sơ"}
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": PATH_TEXT_MAX},
+        "description": "Mã hồ sơ"}
 
 
-@endpoint(bp, "/dossiers", methods=["POST"], tags=["Hồ sơ"], request="DossierRequest",
+@endpoint(bp, "/dossiers", methods=["POST"], tags=["Hồ sơ"], request="DossierRequest", authorize=require_desk,
           summary="Tiếp nhận hồ sơ (từ Cổng dịch vụ công hoặc bưu chính)",
           description="Chỉ tài khoản giữ vai trò Một cửa; đơn vị tiếp nhận là đơn vị Một cửa của người gọi. "
                       "Hạn giải quyết tính từ received_at theo ngày làm việc.",

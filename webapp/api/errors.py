@@ -39,7 +39,7 @@ def init_errors(bp: Blueprint) -> None:
 def engine_error(error: MotcuaError):
     status = pages.status_of(error)
     if isinstance(error, Forbidden):
-        pages.log_refusal(error.message)  # this handler replaces the app's one here: logged exactly once
+        pages.log_refusal(getattr(error, "reason", error.message))  # this handler replaces the app's: logged once
     headers = {"WWW-Authenticate": 'Bearer realm="motcua"'} if isinstance(error, AuthenticationFailed) else None
     return error_response(status, error.message, getattr(error, "errors", None), headers)
 

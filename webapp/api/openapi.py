@@ -6,14 +6,16 @@ import re
 from flask import jsonify, request
 
 from . import bp
-from .registry import OPERATIONS, Operation, endpoint
+from .registry import JSON_MAX_BYTES, OPERATIONS, Operation, endpoint
 from .schemas import SCHEMAS, ref
 
 TITLE = "motcua — API tích hợp hệ thống"
 VERSION = "1.0.0"
-DEFAULT_ERRORS = {400: "Yêu cầu không hợp lệ (nội dung không phải đối tượng JSON)",
-                  401: "Thiếu hoặc sai mã truy cập", 422: "Dữ liệu không hợp lệ; fields nêu lỗi từng trường"}
-DESCRIPTIONS = {200: "Thành công", 201: "Đã tạo", 403: "Không có quyền", 404: "Không tìm thấy",
+DEFAULT_ERRORS = {400: "Yêu cầu không hợp lệ (ký tự NUL trong địa chỉ hoặc tham số; nội dung không phải đối tượng "
+                       "JSON)",
+                  401: "Thiếu hoặc sai mã truy cập", 413: "Nội dung yêu cầu quá lớn",
+                  422: "Dữ liệu không hợp lệ; fields nêu lỗi từng trường"}
+DESCRIPTIONS = {200: "Thành công", 201: "Đã tạo", 204: "Xong, không có nội dung trả về", 403: "Không có quyền", 404: "Không tìm thấy",
                 405: "Phương thức không được hỗ trợ", 409: "Xung đột: đối tượng đã bị thay đổi",
                 429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống"}
 BINARY = {"Zip": "application/zip"}  # response "schemas" that are files, not JSON
@@ -33,7 +35,9 @@ def build_document(server_url: str) -> dict:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION,
                  "description": "API JSON để đồng bộ với Cổng dịch vụ công và các hệ thống khác. "
-                                "Mọi thời điểm theo ISO 8601, giờ Việt Nam (+07:00)."},
+                                "Mọi thời điểm theo ISO 8601, giờ Việt Nam (+07:00). Nội dung JSON của một yêu "
+                                f"cầu tối đa {JSON_MAX_BYTES:,} byte (lớn hơn: 413). Quyền của người gọi được "
+                                "kiểm tra trước khi đọc nội dung yêu cầu."},
         "servers": [{"url": server_url}],
         "tags": [{"name": name} for name in dict.fromkeys(t for o in OPERATIONS for t in o.tags)],
         "components": {
@@ -47,10 +51,11 @@ def build_document(server_url: str) -> dict:
 
 def _operation(operation: Operation) -> dict:
     responses = dict(operation.responses)
+    responses.setdefault(400, "Error")  # any address or query may carry a NUL character
     if operation.auth:
         responses.setdefault(401, "Error")
     if operation.request or operation.upload:
-        responses.setdefault(400, "Error")
+        responses.setdefault(413, "Error")
         responses.setdefault(422, "Error")
     responses.setdefault(500, "Error")
     document = {

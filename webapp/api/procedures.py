@@ -7,9 +7,9 @@ from engine import get_procedure, list_procedures
 
 from ..db import db_session
 from . import bp
-from .registry import endpoint
+from .registry import PATH_TEXT_MAX, endpoint
 
-CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": PATH_TEXT_MAX},
         "description": "Mã thủ tục (vd. 1.004227) hoặc tên thư mục quy trình"}
 
 

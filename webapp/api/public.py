@@ -9,11 +9,12 @@ from ..db import db_session
 from ..errors import log_refusal
 from ..limits import secret_guessing
 from . import bp
-from .registry import endpoint, iso
+from .registry import PATH_TEXT_MAX, endpoint, iso
 
 PARAMETERS = [
-    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Mã hồ sơ"},
-    {"name": "secret", "in": "query", "required": True, "schema": {"type": "string"},
+    {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": PATH_TEXT_MAX},
+     "description": "Mã hồ sơ"},
+    {"name": "secret", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100},
      "description": "Mã tra cứu in trên Giấy tiếp nhận"},
 ]
 

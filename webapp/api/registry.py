@@ -4,12 +4,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 from flask import Blueprint, g
 from flask import request as http_request
 from jsonschema import Draft202012Validator
 
-from engine import AuthenticationFailed, clock, field_errors, MotcuaError, user_for_token, ValidationFailed, VN_TZ
+from engine import (AuthenticationFailed, clock, field_errors, MotcuaError, NotFound, user_for_token,
+                    ValidationFailed, VN_TZ)
 
 from ..db import db_session
 from ..errors import log_refusal
@@ -37,24 +39,38 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+UPLOADS: set[str] = set()  # endpoints whose body is a file (their limit is the app's), not a JSON document
+JSON_MAX_BYTES = 1_000_000  # any other API request's body; more is refused (413) before it is read
+PATH_TEXT_MAX = 100  # a code in the address (dossier, procedure): longer is no code at all (404)
 
 
 def endpoint(bp: Blueprint, rule: str, *, methods: list[str], summary: str, responses: dict[int, str | None],
              request: str | None = None, auth: bool = True, tags: list[str] | None = None,
-             parameters: list[dict] | None = None, description: str = "", upload: str | None = None):
-    """Register `rule` on `bp` and document it; the view gets `body=` (validated JSON) when it takes a body."""
+             parameters: list[dict] | None = None, description: str = "", upload: str | None = None,
+             authorize: Callable[[object, int], object] | None = None, deferred: bool = False):
+    """Register `rule` on `bp` and document it; the view gets `body=` (validated JSON) when it takes a body.
+
+    Who may call comes before what they send: the token, then `authorize(session, actor_id)` (an engine check
+    raising Forbidden), and only then is the body read and validated. With `deferred`, the view gets `body` as
+    a function instead, for an engine call that authorises on the object itself and reads the body after."""
     validator = Draft202012Validator(SCHEMAS[request]) if request else None
 
     def decorate(view):
         @functools.wraps(view)
         def guarded(**kwargs):
+            if any(isinstance(value, str) and len(value) > PATH_TEXT_MAX for value in kwargs.values()):
+                raise NotFound("Không tìm thấy địa chỉ hoặc đối tượng yêu cầu.")
             if auth:
                 g.actor_id = bearer_user_id()
+                if authorize is not None:
+                    authorize(db_session(), g.actor_id)
             if validator is not None:
-                kwargs["body"] = json_body(validator)
+                kwargs["body"] = functools.partial(json_body, validator) if deferred else json_body(validator)
             return view(**kwargs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=methods)
+        if upload:
+            UPLOADS.add(f"{bp.name}.{view.__name__}")
         for method in methods:
             OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary, tuple(tags or ()), auth,
                                         request, responses, tuple(parameters or ()), description, upload))
@@ -63,14 +79,20 @@ def endpoint(bp: Blueprint, rule: str, *, methods: list[str], summary: str, resp
     return decorate
 
 
+def bearer_token() -> str:
+    """The token of the request's `Authorization: Bearer …` header ('' when there is none)."""
+    scheme, _, token = http_request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def bearer_user_id() -> int:
     """The id of the token's holder; a refused attempt is kept in the audit trail (never the token itself)."""
-    scheme, _, token = http_request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if not token:
         log_refusal("Thiếu mã truy cập (Authorization: Bearer …).", what=f"API {http_request.method} {http_request.path}")
         raise AuthenticationFailed("Cần gửi mã truy cập: Authorization: Bearer <token>.")
     try:
-        return user_for_token(db_session(), token.strip(), clock.now()).id
+        return user_for_token(db_session(), token, clock.now()).id
     except AuthenticationFailed:
         log_refusal("Mã truy cập không hợp lệ, hết hạn hoặc đã thu hồi.", what=f"API {http_request.method} {http_request.path}")
         raise

@@ -124,11 +124,29 @@ COMPLETE_REQUEST = {
     "type": "object", "additionalProperties": False, "required": ["data"],
     "properties": {"data": {"type": "object", "description": "Dữ liệu biểu mẫu, theo JSON Schema ở trường form"}},
 }
+NEXT_ITEM = {
+    "type": "object", "required": ["id", "name", "bpmn_id", "role_key", "unit_code", "unit_name", "due_at", "claimed",
+                                   "links"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "bpmn_id": {"type": "string"},
+        "role_key": {"type": "string", "description": "Vai trò xử lý (làn BPMN)"}, "unit_code": {"type": "string"},
+        "unit_name": {"type": "string"}, "due_at": nullable(instant("Hạn của bước")),
+        "claimed": {"type": "boolean", "description": "Người gọi đã nhận xử lý công việc này"},
+        "links": {"type": "object", "required": ["self", "complete"], "properties": {
+            "self": {"type": "string"}, "complete": {"type": "string"},
+            "claim": {"type": "string", "description": "Chỉ khi chưa ai nhận"}}},
+    },
+}
 COMPLETION = {
-    "type": "object", "required": ["work_item_id", "dossier_code", "status_before", "status_after"],
+    "type": "object",
+    "required": ["work_item_id", "dossier_code", "status_before", "status_after", "status_label", "next_items"],
     "properties": {"work_item_id": {"type": "integer"}, "dossier_code": {"type": "string"},
-                   "status_before": {"type": "integer"}, "status_after": {"type": "integer"},
-                   "verdict": nullable({"enum": ["early", "on_time", "late"]})},
+                   "status_before": {"type": "integer"}, "status_after": {"type": "integer",
+                                                                          "description": "Trạng thái mới của hồ sơ"},
+                   "status_label": {"type": "string", "description": "Tên trạng thái mới"},
+                   "verdict": nullable({"enum": ["early", "on_time", "late"]}),
+                   "next_items": {"type": "array", "items": ref("NextItem"),
+                                  "description": "Công việc đang mở trên hồ sơ mà người gọi nhận được ngay"}},
 }
 PUBLIC_STATUS = {
     "type": "object",
@@ -188,7 +206,7 @@ SCHEMAS = {
     "Error": ERROR, "TokenRequest": TOKEN_REQUEST, "Token": TOKEN, "Procedure": PROCEDURE,
     "ProcedureList": PROCEDURE_LIST, "ProcedureDetail": PROCEDURE_DETAIL, "DossierRequest": DOSSIER_REQUEST,
     "Receipt": RECEIPT, "TimelineStep": TIMELINE_STEP, "Dossier": DOSSIER, "WorkItem": WORK_ITEM,
-    "WorkItemPage": WORK_ITEM_PAGE, "CompleteRequest": COMPLETE_REQUEST, "Completion": COMPLETION,
+    "WorkItemPage": WORK_ITEM_PAGE, "CompleteRequest": COMPLETE_REQUEST, "Completion": COMPLETION, "NextItem": NEXT_ITEM,
     "PublicStatus": PUBLIC_STATUS, "OpenAPI": OPENAPI, "Version": VERSION, "VersionList": VERSION_LIST,
     "VersionDetail": VERSION_DETAIL, "ApproveRequest": APPROVE_REQUEST, "RejectRequest": REJECT_REQUEST,
     "MigrationPlan": MIGRATION_PLAN, "MigrationRequest": MIGRATION_REQUEST, "MigrationResults": MIGRATION_RESULTS,

@@ -1,15 +1,15 @@
-"""POST /tokens: a bearer token for an official's username and password."""
+"""POST /tokens: a bearer token for an official's username and password; DELETE /tokens/current revokes it."""
 from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from engine import AuthenticationFailed, clock, issue_token
+from engine import AuthenticationFailed, clock, issue_token, revoke_token
 
 from ..db import db_session
 from ..errors import log_refusal
 from ..limits import password_guessing
 from . import bp
-from .registry import endpoint, iso
+from .registry import bearer_token, endpoint, iso
 
 
 @endpoint(bp, "/tokens", methods=["POST"], auth=False, tags=["Xác thực"], request="TokenRequest",
@@ -26,3 +26,12 @@ def issue(body: dict):
                     username=body["username"][:80])
         raise
     return jsonify(token=token, token_type="Bearer", expires_at=iso(expires_at)), 201
+
+
+@endpoint(bp, "/tokens/current", methods=["DELETE"], tags=["Xác thực"], summary="Thu hồi mã truy cập đang dùng",
+          description="Mã gửi kèm lời gọi này bị thu hồi ngay; mọi lời gọi sau với mã đó nhận 401. Quản trị viên "
+                      "thu hồi được mọi mã ở trang quản trị.",
+          responses={204: None})
+def revoke_current():
+    revoke_token(db_session(), bearer_token(), clock.now())
+    return "", 204

@@ -17,6 +17,7 @@ from engine import (
     migrate_dossiers,
     migration_candidates,
     reject_version,
+    require_admin,
     submit_version,
     version_for,
     versions_for,
@@ -90,7 +91,7 @@ def submit(code: str, number: int):
 
 
 @endpoint(bp, "/procedures/<code>/versions/<int:number>/approve", methods=["POST"], tags=["Phiên bản quy trình"],
-          parameters=[CODE, NUMBER], request="ApproveRequest",
+          parameters=[CODE, NUMBER], request="ApproveRequest", authorize=require_admin,
           summary="Phê duyệt theo quyết định đã ký (quản trị viên cấp của thủ tục, không phải người soạn)",
           responses={200: "VersionDetail", 403: "Error", 404: "Error", 409: "Error"})
 def approve(code: str, number: int, body: dict):
@@ -104,7 +105,8 @@ def approve(code: str, number: int, body: dict):
 
 
 @endpoint(bp, "/procedures/<code>/versions/<int:number>/reject", methods=["POST"], tags=["Phiên bản quy trình"],
-          parameters=[CODE, NUMBER], request="RejectRequest", summary="Từ chối, trả về người thiết kế kèm lý do",
+          parameters=[CODE, NUMBER], request="RejectRequest", authorize=require_admin,
+          summary="Từ chối, trả về người thiết kế kèm lý do",
           responses={200: "VersionDetail", 403: "Error", 404: "Error", 409: "Error"})
 def reject(code: str, number: int, body: dict):
     session = db_session()
@@ -149,7 +151,8 @@ def migration_plan(code: str):
 
 
 @endpoint(bp, "/procedures/<code>/migrations", methods=["POST"], tags=["Phiên bản quy trình"], parameters=[CODE],
-          request="MigrationRequest", summary="Chuyển các hồ sơ đã chọn sang phiên bản đang áp dụng",
+          request="MigrationRequest", authorize=require_admin,
+          summary="Chuyển các hồ sơ đã chọn sang phiên bản đang áp dụng",
           description="Mỗi hồ sơ được chuyển trong một giao dịch riêng; hồ sơ không chuyển được nêu lý do, các hồ "
                       "sơ khác vẫn được chuyển.",
           responses={200: "MigrationResults", 403: "Error", 404: "Error", 409: "Error"})
