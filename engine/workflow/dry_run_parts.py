@@ -149,6 +149,8 @@ class Setting:
     main: Part = None
     units: dict = field(default_factory=dict)
     partners: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)  # (form id, day) -> (form, generated answers): paths share them
+    checked: dict = field(default_factory=dict)  # (form id, answers) -> (form, field errors)
 
     @classmethod
     def build(cls, session: Session | None, meta: dict, parsed: spiff.ParsedVersion, forms: dict,

@@ -129,8 +129,8 @@ class Simulation:
         step, _, _ = inst.open.pop(task_id)
         form = inst.part.forms.get(step.form) if step.form else None
         typed = self.data.get(step.element)
-        data = {**sample_form(form, self.now.date()), **(typed or {})}
-        errors = sample_errors(form, data)
+        data = {**self._sample(form), **(typed or {})}
+        errors = self._errors(form, data)
         if errors:
             text = "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
             if typed:
@@ -141,6 +141,19 @@ class Simulation:
         step.finished_at = self.now
         step.verdict = verdict(step.due_at, self.now)
         self._unit_of_work(inst, spiff.complete_user_task, task_id, data)
+
+    def _sample(self, form: dict | None) -> dict:
+        """The generated answers of a form for the run's day (made once per form and day for every path)."""
+        key = (id(form), self.now.astimezone(VN_TZ).date())
+        if key not in self.setting.samples:
+            self.setting.samples[key] = (form, sample_form(form, key[1]))
+        return dict(self.setting.samples[key][1])
+
+    def _errors(self, form: dict | None, data: dict) -> dict:
+        key = (id(form), repr(sorted(data.items())))
+        if key not in self.setting.checked:
+            self.setting.checked[key] = (form, sample_errors(form, data))
+        return self.setting.checked[key][1]
 
     def _deliver_queued(self) -> bool:
         for i, (name, event) in enumerate(self.queue):
