@@ -1,6 +1,7 @@
 """The studio's dry run: a draft run in memory from a chosen reception instant against the legal clock."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time
 
 from flask import Blueprint, g, render_template, request
@@ -20,6 +21,7 @@ PACE_LABELS = {"budget": N_("Mỗi bước dùng hết thời hạn của bướ
 MODE_LABELS = {"one": N_("Một nhánh (theo điều kiện hoặc nhánh đã chọn)"),
                "all": N_("Mọi nhánh (tối đa 64 nhánh), chỉ ra nhánh chậm nhất")}
 CHOICE_PREFIX = "choice-"
+MAX_DATA_CHARS = 20_000
 
 
 @bp.route("/thiet-ke/<code>/phien-ban/<int:number>/chay-thu", methods=["GET", "POST"])
@@ -38,9 +40,10 @@ def run(code: str, number: int):
     if mode not in DRY_RUN_MODES:
         errors["mode"] = [_("Chọn chạy một nhánh hay mọi nhánh.")]
     choices = {key[len(CHOICE_PREFIX):]: value for key, value in form.items() if key.startswith(CHOICE_PREFIX)}
+    data = _typed_data(form.get("data", ""), errors)
     try:
         page = dry_run_page(session, code, number, g.user.id, now, received_at=received_at, pace=pace, mode=mode,
-                            choices=choices, run=not errors)
+                            choices=choices, data=data, run=not errors)
     except ValidationFailed as exc:  # a gateway or way out the version does not have
         errors.update(exc.errors)
         page = dry_run_page(session, code, number, g.user.id, now, received_at=received_at, pace=pace, mode=mode,
@@ -66,9 +69,25 @@ def _reception(form, errors: dict[str, list[str]]) -> datetime | None:
     return datetime.combine(received_day, at, VN_TZ)
 
 
+def _typed_data(raw: str, errors: dict[str, list[str]]) -> dict[str, dict]:
+    """Form answers the designer typed: JSON {"step id": {"field": value}}; empty when none."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    message = _('Nhập JSON dạng {"mã bước": {"tên trường": giá trị}}, tối đa %(count)s ký tự.', count=MAX_DATA_CHARS)
+    try:
+        data = json.loads(raw) if len(raw) <= MAX_DATA_CHARS else None
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        errors["data"] = [message]
+        return {}
+    return data
+
+
 def _render(page, errors: dict | None = None, values=None, status: int = 200):
     local = page.received_at.astimezone(VN_TZ) if page.received_at else None
-    shown = {"received_date", "received_time", "pace", "mode", *(f"choices.{gw.bpmn_id}" for gw in page.gateways)}
+    shown = {"received_date", "received_time", "pace", "mode", "data", *(f"choices.{gw.bpmn_id}" for gw in page.gateways)}
     unplaced = [message for key, messages in (errors or {}).items() if key not in shown for message in messages]
     return render_template("studio/dry_run.html", page=page, errors=errors or {}, values=values, unplaced=unplaced,
                            default_date=f"{local:%Y-%m-%d}" if local else "",

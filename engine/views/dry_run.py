@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from engine.infra.errors import ValidationFailed
 from engine.models import Procedure, ProcessVersion
 from engine.org import access
 from engine.workflow.catalog import version_bundle
@@ -54,10 +55,12 @@ class DryRunPage:
 
 def dry_run_page(session: Session, code: str, number: int, user_id: int, now: datetime, *,
                  received_at: datetime | None = None, pace: str = "budget", mode: str = "one",
-                 choices: dict[str, str] | None = None, run: bool = True) -> DryRunPage:
+                 choices: dict[str, str] | None = None, data: dict[str, dict] | None = None,
+                 run: bool = True) -> DryRunPage:
     """The page for a designer or administrator: a draft that fails validation shows its findings and does not
     run; otherwise the form's values (reception by default the next working day at 08:00) and, with `run`, the
-    result. An unknown gateway or way out raises ValidationFailed keyed `choices.<gateway id>`."""
+    result. `data` gives some steps' form answers (BPMN id -> values) over the generated ones. An unknown gateway
+    or way out raises ValidationFailed keyed `choices.<gateway id>`, an unknown step one keyed `data`."""
     access.check_catalogue(access.grants_of(session, user_id))
     version = get_version(session, code, number)
     page = DryRunPage(version.procedure, version, pace=pace if pace in PACES else "budget",
@@ -76,13 +79,17 @@ def dry_run_page(session: Session, code: str, number: int, user_id: int, now: da
     page.gateways = gateway_choices(parsed, version.files)
     page.received_at = received_at or default_reception(setting.deciding.calendar, now)
     forced = resolve_choices(parsed, version.files, page.choices)
+    unknown = sorted(set(data or {}) - set(parsed.user_tasks))
+    if unknown:
+        raise ValidationFailed("Dữ liệu nhập chưa hợp lệ.", {"data": [
+            f"Quy trình không có bước (công việc) mã {', '.join(unknown)}."]})
     if not run:
         return page
     if page.mode == "all":
         page.paths = dry_run_paths(session, meta, parsed, forms, received_at=page.received_at, pace=page.pace,
-                                   choices=forced)
+                                   choices=forced, data=data)
     else:
         page.outcome = dry_run(session, meta, parsed, forms, received_at=page.received_at, pace=page.pace,
-                               choices=forced)
+                               choices=forced, data=data)
     page.overruns = [overrun_days(r, setting.deciding.calendar) for r in page.runs]
     return page

@@ -83,8 +83,8 @@ def dry_run(session: Session | None, meta: dict, parsed: spiff.ParsedVersion, fo
             received_at: datetime, pace: str = "budget", choices: dict[str, str] | None = None,
             data: dict[str, dict] | None = None, max_steps: int = MAX_STEPS, partners: bool = True) -> Outcome:
     """Run the version in memory from `received_at`: `choices` forces a gateway's way out (gateway id -> target
-    id), `data` gives a step's form data (BPMN id -> values) over the generated sample. Reads units, calendars
-    and partner procedures; writes nothing."""
+    id) and `data` a step's form data (BPMN id -> values, over the generated sample), both the first time the
+    path passes there. Reads units, calendars and partner procedures; writes nothing."""
     setting = Setting.build(session, meta, parsed, forms)
     return _run(setting, received_at, pace, Chooser(choices or {}), data or {}, max_steps, partners)
 

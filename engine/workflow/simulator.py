@@ -33,7 +33,8 @@ class Simulation:
 
     def __init__(self, setting: Setting, received_at: datetime, *, pace: str, data: dict, decide,
                  max_steps: int, partners: bool):
-        self.setting, self.pace, self.data, self.choose = setting, pace, data, decide
+        self.setting, self.pace, self.choose = setting, pace, decide
+        self.data = dict(data)  # typed answers: used the first time their step is completed
         self.max_steps, self.partners = max_steps, partners
         self.now = received_at
         due = setting.reception_due(received_at)
@@ -128,7 +129,7 @@ class Simulation:
     def _complete(self, inst: Instance, task_id: str) -> None:
         step, _, _ = inst.open.pop(task_id)
         form = inst.part.forms.get(step.form) if step.form else None
-        typed = self.data.get(step.element)
+        typed = self.data.pop(step.element, None)
         data = {**self._sample(form), **(typed or {})}
         errors = self._errors(form, data)
         if errors:

@@ -68,6 +68,20 @@ def test_a_forced_way_out_is_followed(client, org):
     assert "Tạm dừng tính thời gian" in html
 
 
+def test_typed_answers_replace_the_generated_ones(client, org):
+    login(client, "thietke.tinh")
+    html = post(client, {**BASE, "data": '{"ut_phe_duyet": {"quyet_dinh": "tra_lai"}}'}).get_data(as_text=True)
+    assert html.count('<code class="muted">ut_tham_dinh</code>') == 2  # sent back once, then approved
+    assert "Đáp ứng thời hạn luật định" in html or "Vượt thời hạn luật định" in html
+    response = post(client, {**BASE, "data": '{"ut_phe_duyet": {"quyet_dinh": "khong_biet"}}'})
+    assert response.status_code == 200 and "Dữ liệu nhập cho bước" in response.get_data(as_text=True)
+    for bad in ('{"ut_phe_duyet": ', '[1, 2]', "[" * 100_000):
+        response = post(client, {**BASE, "data": bad})
+        assert response.status_code == 422 and "Nhập JSON dạng" in response.get_data(as_text=True)
+    response = post(client, {**BASE, "data": '{"ut_khong_co": {}}'})
+    assert response.status_code == 422 and "không có bước (công việc) mã ut_khong_co" in response.get_data(as_text=True)
+
+
 def test_bad_input_is_answered_beside_its_field(client, org):
     login(client, "thietke.tinh")
     response = post(client, {**BASE, "received_date": "2026-02-30", "received_time": "25:00"})
