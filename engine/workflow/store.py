@@ -45,13 +45,13 @@ _LOAD_ITEM = (select(*_INSTANCE, *_DOSSIER, _version.c.checksum, *_ITEM)
 _LOCK_INSTANCE = _LOAD_INSTANCE.with_for_update(of=[_dossier, _pi])
 _LOCK_ITEM = _LOAD_ITEM.with_for_update(of=[_dossier, _pi, _wi])
 # PostgreSQL, a completion: the completing user's grants (access.GRANTS) come with the locked row, one row
-# per grant, instead of in a query of their own, one round trip fewer. Only the three rows above are locked.
+# per grant, one round trip fewer. The three rows above are locked in a one-row CTE the grants join after:
+# joined inside the locking SELECT, a lock that waited on a concurrent update (a worker delivering a message
+# to the dossier) rechecked the rows and kept one grant of many, refusing a user holding the step's role.
 _GRANTS_OF_USER = access.GRANTS.lateral("grants")
-_LOCK_ITEM_WITH_GRANTS = (select(*_LOAD_ITEM.selected_columns, *_GRANTS_OF_USER.c)
-                          .select_from(_INSTANCE_FROM.join(_wi, _wi.c.instance_id == _pi.c.id)
-                                       .outerjoin(_GRANTS_OF_USER, true()))
-                          .where(_wi.c.id == bindparam("item_id"))
-                          .with_for_update(of=[_dossier, _pi, _wi]))
+_LOCKED_ITEM = _LOCK_ITEM.cte("locked_item").prefix_with("MATERIALIZED", dialect="postgresql")
+_LOCK_ITEM_WITH_GRANTS = (select(*_LOCKED_ITEM.c, *_GRANTS_OF_USER.c)
+                          .select_from(_LOCKED_ITEM.outerjoin(_GRANTS_OF_USER, true())))
 # SQLite has no row locks: a no-op write takes the database write lock before the state is read.
 _WRITE_LOCK_INSTANCE = (update(_pi).where(_pi.c.id == bindparam("instance_id"))
                         .values(revision=_pi.c.revision))

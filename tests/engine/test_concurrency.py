@@ -165,3 +165,52 @@ def _row_counts(s) -> tuple:
     return (s.scalar(select(func.count()).select_from(WorkItem)), s.scalar(select(func.count()).select_from(Event)),
             s.scalar(select(func.count()).select_from(Message)),
             s.scalar(select(func.max(ProcessInstance.revision))))
+
+
+@pytest.mark.postgres
+def test_a_completion_that_waited_for_the_dossier_lock_keeps_every_grant_of_its_user(factory, org, now, db_engine):
+    """A worker delivering a message updates the dossier while an official completes a step of it: the
+    completion waits for the row lock and must still read every role the official holds (PostgreSQL rechecks
+    a locked row updated meanwhile; the grants joined in the locking statement shrank to one, and an official
+    holding the step's role among others was refused)."""
+    from sqlalchemy import text
+
+    from engine.org import access
+    from engine.org.accounts import create_user, grant_role
+    from engine.workflow import store
+
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    receive(factory, org, now)
+    with unit_of_work(factory) as s:
+        officer = create_user(s, "motcua.kiemnhiem", "Người kiêm nhiệm", "mat-khau-thu-nghiem", now)
+        for role, unit in [("chuyen_vien", "000.21.01.H99"), ("lanh_dao", "000.21.01.H99"), ("mot_cua", "000.00.01.H99")]:
+            grant_role(s, officer, role, unit)
+        s.flush()
+        officer = officer.id
+    with unit_of_work(factory) as s:
+        held = access.grants_of(s, officer).roles
+        item_id, dossier_id = s.execute(select(WorkItem.id, WorkItem.dossier_id)).one()
+    other = db_engine.connect()
+    holding = other.begin()
+    other.execute(text("UPDATE dossier SET status = status WHERE id = :id"), {"id": dossier_id})
+    outcome = {}
+
+    def complete() -> None:
+        try:
+            with unit_of_work(factory) as s:
+                store.lock_and_load_item(s, item_id, user_id=officer)
+                outcome["grants"] = access.grants_of(s, officer).roles
+                outcome["done"] = complete_task(s, item_id, {"da_kiem_tra_thanh_phan": True}, officer, now)
+        except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
+            outcome["error"] = exc
+
+    waiting = threading.Thread(target=complete)
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert waiting.is_alive()  # it waits for the lock
+    holding.commit()
+    other.close()
+    waiting.join(timeout=30)
+    assert len(held) == 3 and outcome.get("grants") == held, outcome
+    assert "error" not in outcome and outcome["done"].status_after == 4, outcome
