@@ -45,6 +45,7 @@ def _menu():
     if "role_keys" not in g:
         g.role_keys = role_keys_of(db_session(), g.user.id)
     active = (request.endpoint or "").split(".")[0]
+    active = {"studio_dry_run": "studio"}.get(active, active)  # the dry run is a page of the studio
     return {"nav_items": menu_for(g.role_keys), "nav_active": active, "user_roles": g.role_keys}
 
 

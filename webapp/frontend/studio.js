@@ -24,6 +24,10 @@ const state = {
   dirtyFiles: new Set(), dirtyForms: new Set(), removedForms: new Set(), tomlDirty: false, revision: 0, busy: false,
 };
 const toml = document.getElementById("procedure-toml");
+const PALETTE_ROOM = 120;  // px the palette covers at the canvas's left edge
+const MARGIN = 16;
+const OPEN_GROUPS = ["general", "motcua-lane", "motcua-step", "motcua-node", "motcua-script", "motcua-condition", "timer",
+  "motcua-timer-hint"];
 
 function format(text, values) {
   return text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
@@ -47,8 +51,7 @@ const lang = document.documentElement.lang || "vi";
 const modeler = data.editable
   ? new Modeler({
     container: "#canvas",
-    keyboard: { bindTo: document },
-    propertiesPanel: { parent: "#properties" },
+    propertiesPanel: { parent: "#properties", layout: { groups: Object.fromEntries(OPEN_GROUPS.map((id) => [id, { open: true }])) } },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, motcuaProperties,
       ...(lang.startsWith("vi") ? [vietnamese] : [])],
     moddleExtensions: { spiffworkflow: spiffModdle },
@@ -68,13 +71,26 @@ async function openFile(name) {
   state.current = name;
   try {
     await modeler.importXML(state.files[name]);
-    modeler.get("canvas").zoom("fit-viewport", "auto");
+    fit();
   } catch (error) {
     say(format(texts.diagramFailed, { name, error: error.message }), "error");
   }
   findings.draw(modeler, state.current, data.main);
   const picker = document.getElementById("file-picker");
   if (picker) picker.value = name;
+}
+
+// The whole diagram in view, beside the palette rather than under it, never magnified past 100 %.
+function fit() {
+  const canvas = modeler.get("canvas");
+  canvas.zoom("fit-viewport", "auto");
+  const { inner, outer } = canvas.viewbox();
+  if (!inner.width || !inner.height) return;
+  const room = data.editable ? PALETTE_ROOM : MARGIN;
+  const scale = Math.min(1, (outer.width - room - MARGIN) / inner.width, (outer.height - 2 * MARGIN) / inner.height);
+  const width = outer.width / scale;
+  const height = outer.height / scale;
+  canvas.viewbox({ x: inner.x - room / scale, y: inner.y - (height - inner.height) / 2, width, height });
 }
 
 function showTab(name) {
@@ -150,6 +166,8 @@ function refused(answer) {
 
 async function save() {
   if (state.busy || !data.editable) return false;
+  const active = document.activeElement;
+  if (active && document.getElementById("properties").contains(active)) active.blur();  // commits a field typed into
   const payload = await changes();
   if (!payload) return false;
   state.busy = true;
@@ -279,6 +297,11 @@ function wire() {
   }
 }
 
+// A message the page was opened with (e.g. "draft made") goes to the status line: the editor keeps its height.
+for (const flash of document.querySelectorAll("main > .flash")) {
+  say(flash.textContent.trim(), flash.classList.contains("flash-success") ? "ok" : "info");
+  flash.remove();
+}
 wire();
 findings.show(data.findings);
 openFile(data.main).then(() => {

@@ -1,0 +1,168 @@
+"""The designer's studio in the browser: a designer makes a draft, adds a step in a new lane with the modeler,
+gives it a name, budget and a form written on the spot through the properties panel and the forms tab, saves,
+sees what the check finds drawn on the elements, fixes it through the panel, and submits the draft for approval;
+leaving with unsaved changes asks first."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the Python package 'playwright' is not installed; "
+                    "browser tests skipped")
+
+from playwright.sync_api import expect  # noqa: E402
+
+from engine.infra.db import unit_of_work  # noqa: E402
+from engine.workflow.versions import get_version  # noqa: E402
+
+from .conftest import DESK  # noqa: E402
+from .test_dossier_journey import follow, sign_in  # noqa: E402
+from .test_layout import layout_problems  # noqa: E402
+
+CODE = "1.004227"  # đính chính Giấy chứng nhận: its steps' budgets already fill the 8 working days
+STEP = "Lãnh đạo phòng kiểm tra, trình ký"
+FORM = "kiem_tra_trinh_ky"
+SCHEMA = """{
+  "title": "Lãnh đạo phòng kiểm tra",
+  "type": "object",
+  "required": ["y_kien"],
+  "properties": {
+    "y_kien": {"type": "string", "title": "Ý kiến của lãnh đạo phòng", "minLength": 1, "maxLength": 2000}
+  }
+}
+"""
+# The modeler's own API stands in for dragging from the palette: a lane under the specialists' lane, and in it a
+# user task placed between the result script and the handover step. Every property is then set in the panel.
+ADD_STEP = """() => {
+  const modeler = window.studio.modeler;
+  const modeling = modeler.get('modeling'), registry = modeler.get('elementRegistry');
+  const lane = modeling.addLane(registry.get('lane_chuyen_vien'), 'bottom');
+  const participant = registry.filter((e) => e.type === 'bpmn:Participant')[0];
+  const before = registry.get('st_ket_qua'), after = registry.get('ut_chuyen_tra');
+  const task = modeling.createShape({ type: 'bpmn:UserTask' },
+    { x: after.x + after.width / 2 + 40, y: lane.y + lane.height / 2 }, participant);
+  modeling.removeConnection(registry.get('f_ket_qua_chuyen_tra'));
+  modeling.connect(before, task);
+  modeling.connect(task, after);
+  return { task: task.id, lane: lane.id };
+}"""
+
+
+def element(page, element_id: str):
+    return page.locator(f'.djs-element[data-element-id="{element_id}"]')
+
+
+def save(page) -> None:
+    with page.expect_response(re.compile(r"/luu$")):
+        page.get_by_role("button", name="Lưu", exact=True).click()
+
+
+def test_a_designer_draws_a_step_fixes_what_the_check_finds_and_submits(open_desk, live_server, artifacts):
+    page = open_desk(DESK)
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    sign_in(page, "thietke.tinh")
+    follow(page, page.get_by_role("navigation").get_by_role("link", name="Thiết kế"))
+    page.screenshot(path=str(artifacts / "studio-list.png"))
+    row = page.get_by_role("row").filter(has_text=CODE)
+    follow(page, row.get_by_role("button", name="Tạo bản nháp từ phiên bản 1"))
+    expect(page).to_have_url(re.compile(f"/thiet-ke/{re.escape(CODE)}/2$"))
+    expect(page.get_by_role("status").filter(has_text="Đã tạo bản nháp phiên bản 2")).to_be_visible()
+    page.wait_for_function("() => window.studio !== undefined")
+    expect(page.locator("#findings")).to_contain_text("Không có lỗi hay cảnh báo.")
+    assert layout_problems(page, "studio", "desk", artifacts) == []
+    page.screenshot(path=str(artifacts / "studio-editor.png"))
+
+    ids = page.evaluate(ADD_STEP)
+    expect(page.get_by_role("status")).to_have_text("Có thay đổi chưa lưu.")
+
+    # a form for the step, written and tried in the forms tab
+    page.get_by_role("tab", name="Biểu mẫu").click()
+    page.get_by_label("Biểu mẫu mới (tên tệp, không dấu)").fill(FORM)
+    page.get_by_role("button", name="Thêm biểu mẫu").click()
+    expect(page.locator("#form-title")).to_have_text(f"{FORM}.json")
+    page.get_by_label("JSON Schema (các trường và ràng buộc)").fill(SCHEMA)
+    preview = page.locator("#form-preview")
+    expect(preview.get_by_label("Ý kiến của lãnh đạo phòng")).to_be_visible()
+    page.get_by_role("button", name="Thử kiểm tra").click()
+    expect(preview.locator(".field-error")).to_have_text("Bắt buộc nhập.")
+    preview.get_by_label("Ý kiến của lãnh đạo phòng").fill("Đồng ý trình ký")
+    page.get_by_role("button", name="Thử kiểm tra").click()
+    expect(page.locator("#preview-verdict")).to_have_text("Dữ liệu thử hợp lệ theo biểu mẫu.")
+    page.screenshot(path=str(artifacts / "studio-forms.png"))
+
+    # the step's name, budget and form through the properties panel
+    page.get_by_role("tab", name="Sơ đồ quy trình").click()
+    element(page, ids["task"]).click()
+    panel = page.locator("#properties")
+    expect(panel.get_by_label("Thời hạn của bước")).to_be_visible()
+    panel.get_by_label("Tên", exact=True).fill(STEP)
+    panel.get_by_label("Thời hạn của bước").fill("1d")
+    panel.get_by_label("Biểu mẫu (JSON Schema)").select_option(f"{FORM}.json")
+    panel.get_by_label("Giao diện biểu mẫu (UI schema)").select_option(f"{FORM}.uischema.json")
+    panel.get_by_label("Trạng thái hồ sơ").select_option("4")
+    save(page)
+
+    # the new lane has no role yet: the step is refused a lane, drawn in red on the diagram and listed
+    marked = element(page, ids["task"])
+    expect(marked).to_have_class(re.compile(r"\bfinding-error\b"))
+    expect(page.locator(f'.finding-badge[data-element="{ids["task"]}"]')).to_be_visible()
+    finding = page.locator("#findings .finding-error").filter(
+        has=page.locator(".finding-where", has_text=ids["task"]))
+    expect(finding).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("bản nháp còn")
+    page.screenshot(path=str(artifacts / "studio-finding.png"))
+    page.get_by_role("button", name="Gửi phê duyệt").click()  # blocked, with the errors shown
+    expect(page.get_by_role("status")).to_contain_text("Chưa gửi được")
+    expect(page).to_have_url(re.compile(f"/thiet-ke/{re.escape(CODE)}/2$"))
+    element(page, "ut_tiep_nhan").click()
+    finding.click()  # choosing a finding selects its element
+    expect(panel.locator(".bio-properties-panel-header-label")).to_have_text(STEP)
+
+    # the fix: the lane takes the department heads' role, chosen in the panel
+    box = element(page, ids["lane"]).bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + box["height"] / 2)
+    panel.get_by_label("Vai trò xử lý (tên làn)").select_option("lanh_dao_phong")
+    save(page)
+    expect(element(page, ids["task"])).not_to_have_class(re.compile(r"\bfinding-error\b"))
+    expect(page.locator("#findings .finding-error .finding-where", has_text=ids["task"])).to_have_count(0)
+
+    # one working day more than the legal limit allows: the appraisal gives up that day
+    if page.locator("#findings .finding-error").count():
+        expect(page.locator("#findings .finding-error")).to_contain_text("vượt thời hạn luật định")
+    element(page, "ut_tham_dinh").click()
+    panel.get_by_label("Thời hạn của bước").fill("5d")
+    with page.expect_event("dialog") as leaving:  # leaving with unsaved changes asks first
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.get_by_role("link", name="← Xưởng thiết kế").click()
+    assert leaving.value.type == "beforeunload"
+    expect(page).to_have_url(re.compile(f"/thiet-ke/{re.escape(CODE)}/2$"))
+    save(page)
+    expect(page.locator("#findings .finding-error")).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu lúc")
+    page.screenshot(path=str(artifacts / "studio-fixed.png"))
+
+    with unit_of_work(live_server.factory) as session:
+        stored = get_version(session, CODE, 2)
+        xml, forms = stored.files["process.bpmn"], stored.forms
+    assert f'name="{STEP}"' in xml and 'name="lanh_dao_phong"' in xml
+    assert '<spiffworkflow:property name="formJsonSchemaFilename" value="kiem_tra_trinh_ky.json"' in xml
+    assert '<spiffworkflow:property name="step_budget" value="1d"' in xml
+    assert forms[f"{FORM}.json"]["required"] == ["y_kien"]
+
+    if page.locator("#studio-dry-run").count():  # the dry run, where it has landed: the new step is on the way
+        editor = page.url
+        follow(page, page.locator("#studio-dry-run"))
+        follow(page, page.locator("main form").get_by_role("button", name="Chạy thử"))
+        expect(page.locator(".dry-run-result").first).to_contain_text(STEP)
+        page.screenshot(path=str(artifacts / "studio-dry-run.png"))
+        page.goto(editor)
+        page.wait_for_function("() => window.studio !== undefined")
+
+    with page.expect_navigation(url=re.compile(f"/versions/{re.escape(CODE)}/2$")):
+        page.get_by_role("button", name="Gửi phê duyệt").click()
+    expect(page.get_by_role("status").filter(has_text="Đã gửi phiên bản 2 để phê duyệt.")).to_be_visible()
+    expect(page.locator("h1 .state-badge")).to_have_text("Chờ phê duyệt")
+    assert script_errors == []
+    assert live_server.errors == []
