@@ -19,6 +19,9 @@ from engine.org.due_rules import due_mover, reception_due, restarted_due
 from engine.workflow.catalog import version_bundle
 
 
+RECEIVING_DESK = "Bộ phận Một cửa nơi tiếp nhận hồ sơ"
+
+
 @dataclass(frozen=True)
 class UnitInfo:
     code: str
@@ -157,7 +160,9 @@ class Setting:
               receiving_code: str | None = None) -> "Setting":
         setting = cls(session, meta, None, None)  # type: ignore[arg-type]
         setting.deciding = setting.unit(str(meta.get("deciding_unit") or receiving_code or ""))
-        setting.receiving = setting.unit(receiving_code) if receiving_code else setting.deciding
+        deciding = setting.deciding  # no desk chosen: the desk that receives it, on the deciding unit's calendar
+        setting.receiving = setting.unit(receiving_code) if receiving_code else UnitInfo(
+            deciding.code, RECEIVING_DESK, deciding.calendar, deciding.known)
         setting.main = Part(str(meta.get("name") or parsed.process_id), parsed, forms, meta, setting.deciding,
                             setting)
         for info in parsed.user_tasks.values():  # read every unit a lane names now, not in the middle of a run

@@ -28,7 +28,8 @@ def test_a_designer_sees_a_run_from_the_next_working_day_at_eight(client, org):
     assert 'value="2026-03-03"' in html and 'value="08:00"' in html
     assert "Đáp ứng thời hạn luật định" in html
     assert "Tiếp nhận, kiểm tra và chuyển hồ sơ" in html and "Hạn bước" in html
-    assert "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm" in html
+    assert "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm" in html  # the deciding unit's steps
+    assert "Bộ phận Một cửa nơi tiếp nhận hồ sơ" in html  # the mot_cua lane is worked where it was received
 
 
 def test_an_administrator_may_run_it_and_an_official_may_not(client, org):
