@@ -138,6 +138,9 @@ from engine.workflow.versions import (
     version_for,
     versions_for,
 )
+# The process diagram on the officials' dossier page
+from engine.views.diagram import dossier_diagram
+
 from engine.demo import seed_demo
 from engine.worker import notifier, run_loop as run_worker, start_thread as start_worker_thread, sweep as sweep_once
 
@@ -149,6 +152,24 @@ from engine.views.inbox import NextItem, items_to_take
 
 # Production serving (the production issue): the start-up refusals of MOTCUA_ENV=production
 from engine.infra.settings import production_problems
+
+# The designer's studio (the designers' issue): drafts saved as work in progress, and the editor's read models
+from engine.workflow.drafts import (
+    STALE_MESSAGE as DRAFT_STALE_MESSAGE,
+    DraftChanges,
+    check_draft,
+    draft_from_version,
+    import_into_draft,
+    read_json_text,
+    save_draft,
+)
+from engine.views.studio import preview_form, studio_draft, studio_overview, try_form
+
+# The dry run against the legal clock (the designers' issue, item 4): the studio's page, the runs, the gate
+from engine.views.dry_run import MODES as DRY_RUN_MODES
+from engine.views.dry_run import DryRunPage, dry_run_page
+from engine.workflow.dry_run import PACES as DRY_RUN_PACES
+from engine.workflow.dry_run import dry_run, dry_run_paths, gate as dry_run_gate
 
 _actions.use_actions(ACTIONS)
 
