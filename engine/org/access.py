@@ -77,9 +77,7 @@ class Grants:
 
     def may_take(self, action: str, dossier: Dossier) -> bool:
         """Role rule of a dossier action on the dossier page (its state rule lives with the action)."""
-        roles = self.roles_at({dossier.receiving_unit_id, dossier.deciding_unit_id})
-        rule = _ACTION_RULES[action]
-        return rule(dossier, roles)
+        return _ACTION_RULES[action](dossier, self.roles_at({dossier.receiving_unit_id, dossier.deciding_unit_id}))
 
     def work_item_clause(self, now: datetime | None):
         """SQL condition on WorkItem: the user may work it, by role or (given `now`) under a valid delegation."""
@@ -242,18 +240,10 @@ def check_catalogue(grants: Grants) -> None:
           "Chỉ người thiết kế quy trình và quản trị hệ thống mới xem được các phiên bản quy trình.")
 
 
-def check_design(grants: Grants) -> None:
-    """Drafting and submitting versions takes the designer role (anywhere)."""
+def check_design(grants: Grants, *, draft: ProcessVersion | None = None) -> None:
+    """Drafting and submitting: the designer role (anywhere); editing a `draft`, its author too (or none yet)."""
     check(bool(grants.units_with({DESIGNER_ROLE})), "Chỉ người thiết kế quy trình mới soạn và gửi phiên bản.")
-
-
-def check_edit_draft(grants: Grants, author_id: int | None) -> None:
-    """Editing a draft in the studio: its author, a designer; a version loaded from the install's folders (no
-    author) by any designer. Others start a draft of their own from it, so authorship stays one person's and
-    the rule that an author never approves their version keeps its meaning."""
-    check_design(grants)
-    check(author_id in (None, grants.user_id),
-          "Chỉ người soạn bản nháp mới sửa được; hãy tạo bản nháp mới từ phiên bản này.")
+    check(draft is None or draft.author_id in (None, grants.user_id), "Chỉ người soạn mới sửa được bản nháp này.")
 
 
 def is_admin(grants: Grants) -> bool:

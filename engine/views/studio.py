@@ -95,7 +95,7 @@ def studio_draft(session: Session, code: str, number: int, user_id: int, bpmn_pa
     access.check_catalogue(grants)
     version = get_version(session, code, number)
     designer = _may(lambda: access.check_design(grants))
-    editable = version.status in EDITABLE_STATES and _may(lambda: access.check_edit_draft(grants, version.author_id))
+    editable = version.status in EDITABLE_STATES and _may(lambda: access.check_design(grants, draft=version))
     files = own_files(version)
     roles = tuple(session.execute(select(Role.key, Role.name).where(Role.key.not_in(access.NO_DOSSIER_ROLES))
                                   .order_by(Role.key)).all())

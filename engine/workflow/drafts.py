@@ -1,7 +1,9 @@
 """Drafts in the designer's studio: a new draft from a version, and saving its BPMN, forms and procedure.toml as
 work in progress (findings returned, never blocking a save; only unreadable input is refused).
 
-Who edits a draft: its author (access.check_edit_draft). A colleague starts a draft of their own from it."""
+Who edits a draft: its author, a designer (access.check_design with the draft); a version loaded from the
+install's folders has no author yet, and the first designer who saves it becomes its author. A colleague starts a
+draft of their own from it instead, so a version's author, who never approves it, is one person."""
 from __future__ import annotations
 
 import copy
@@ -167,7 +169,7 @@ def _editable(session: Session, code: str, number: int, actor_id: int, base: str
     found = get_version(session, code, number)
     version = session.scalar(select(ProcessVersion).where(ProcessVersion.id == found.id).with_for_update()
                              .execution_options(populate_existing=True))
-    access.check_edit_draft(access.grants_of(session, actor_id), version.author_id)
+    access.check_design(access.grants_of(session, actor_id), draft=version)
     if version.status not in EDITABLE_STATES:
         raise Conflict(f"Phiên bản {version.number} đang ở trạng thái \"{STATE_LABELS[version.status]}\", không sửa "
                        "được; hãy tạo bản nháp mới từ phiên bản này.")
