@@ -125,6 +125,11 @@ def org_rows(tmp_path_factory, sqlite_template):
 @pytest.fixture
 def org(factory, org_rows, db_engine):
     """Demo units, roles, users and the bundled procedures, committed; returns user ids by username."""
+    return insert_org(db_engine, org_rows)
+
+
+def insert_org(db_engine, org_rows) -> dict[str, int]:
+    """Put the org_rows into an empty migrated database; returns user ids by username."""
     from engine.models import User
 
     with db_engine.begin() as conn:
