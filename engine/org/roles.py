@@ -32,6 +32,8 @@ def create_role(session: Session, actor_id: int, key: str, name: str, now: datet
                          "(ví dụ chuyen_vien), 2–40 ký tự."]
     if not name:
         errors["name"] = ["Nhập tên vai trò."]
+    elif len(name) > 255:
+        errors["name"] = ["Tên vai trò tối đa 255 ký tự."]
     if errors:
         raise ValidationFailed("Thông tin vai trò chưa hợp lệ.", errors)
     if session.scalar(select(Role.id).where(Role.key == key)) is not None:
@@ -51,8 +53,9 @@ def rename_role(session: Session, actor_id: int, role_id: int, name: str, now: d
     if role is None:
         raise NotFound(f"Không có vai trò #{role_id}.")
     name = _name(name)
-    if not name:
-        raise ValidationFailed("Thông tin vai trò chưa hợp lệ.", {"name": ["Nhập tên vai trò."]})
+    if not name or len(name) > 255:
+        raise ValidationFailed("Thông tin vai trò chưa hợp lệ.", {
+            "name": ["Nhập tên vai trò." if not name else "Tên vai trò tối đa 255 ký tự."]})
     if name != role.name:
         record_event(session, action="role_renamed", at=now, actor_id=actor_id,
                      detail={"role_id": role.id, "key": role.key, "before": role.name, "after": name})
@@ -62,4 +65,4 @@ def rename_role(session: Session, actor_id: int, role_id: int, name: str, now: d
 
 
 def _name(text: str) -> str:
-    return " ".join((text or "").split())[:255]
+    return " ".join((text or "").split())

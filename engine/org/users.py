@@ -85,8 +85,8 @@ def create_account(session: Session, actor_id: int, *, username: str, full_name:
     if not username or len(username) > 80 or not username.replace(".", "").replace("_", "").isascii() \
             or not username.replace(".", "").replace("_", "").isalnum():
         errors["username"] = ["Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm, gạch dưới (tối đa 80 ký tự)."]
-    if not full_name:
-        errors["full_name"] = ["Nhập họ và tên."]
+    if _name_error(full_name):
+        errors["full_name"] = [_name_error(full_name)]
     if errors:
         raise ValidationFailed("Thông tin tài khoản chưa hợp lệ.", errors)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -100,8 +100,8 @@ def create_account(session: Session, actor_id: int, *, username: str, full_name:
 def rename_account(session: Session, actor_id: int, user_id: int, full_name: str, now: datetime) -> User:
     access.check_admin(access.grants_of(session, actor_id))
     user, full_name = get_user(session, user_id), _name(full_name)
-    if not full_name:
-        raise ValidationFailed("Thông tin tài khoản chưa hợp lệ.", {"full_name": ["Nhập họ và tên."]})
+    if _name_error(full_name):
+        raise ValidationFailed("Thông tin tài khoản chưa hợp lệ.", {"full_name": [_name_error(full_name)]})
     if full_name != user.full_name:
         record_event(session, action="account_renamed", at=now, actor_id=actor_id,
                      detail={"user_id": user.id, "before": user.full_name, "after": full_name})
@@ -207,4 +207,10 @@ def _password_errors(password: str, again: str) -> dict[str, list[str]]:
 
 
 def _name(text: str) -> str:
-    return " ".join((text or "").split())[:255]
+    return " ".join((text or "").split())
+
+
+def _name_error(name: str) -> str | None:
+    if not name:
+        return "Nhập họ và tên."
+    return "Họ và tên tối đa 255 ký tự." if len(name) > 255 else None

@@ -18,7 +18,7 @@ from webpages import PASSWORD, csrf_token, inbox_items, login, post_form, receiv
 from engine import get_dossier, reset_password, ValidationFailed
 from engine.infra.db import unit_of_work
 from engine.infra.settings import Settings
-from engine.models import ApiToken, Attachment, Dossier, Event
+from engine.models import ApiToken, Attachment, Dossier, Event, Role, User
 from engine.workflow.forms import TEXT_MAX, validate_form
 from webapp.app import QuietRequestHandler, create_app
 
@@ -296,3 +296,16 @@ def test_sign_in_stays_cheap(client, db_engine, org):
     finally:
         event.remove(db_engine, "before_cursor_execute", count)
     assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))], statements
+
+
+def test_overlong_names_in_the_administration_pages_are_shown_beside_their_field(client, factory, org):
+    login(client, "quantri.tinh")
+    long_name = "Nguyễn " * 60
+    made = post_form(client, "/admin/users/new", {"username": "ten.dai", "full_name": long_name,
+                                                  "password": "mat-khau-123", "password_again": "mat-khau-123"})
+    assert made.status_code == 422 and "Họ và tên tối đa 255 ký tự." in made.get_data(as_text=True)
+    role = post_form(client, "/admin/roles", {"key": "ten_dai", "name": long_name}, "/admin/roles")
+    assert role.status_code == 422 and "Tên vai trò tối đa 255 ký tự." in role.get_data(as_text=True)
+    with unit_of_work(factory) as session:
+        assert session.scalar(select(func.count()).select_from(User).where(User.username == "ten.dai")) == 0
+        assert session.scalar(select(func.count()).select_from(Role).where(Role.key == "ten_dai")) == 0
