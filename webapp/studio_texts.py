@@ -15,16 +15,16 @@ ACTION_LABELS = {
     "resume_clock": N_("Tính tiếp thời hạn"),
     "notify": N_("Gửi thông báo cho người nộp"),
 }
-# What timer expressions, conditions and scripts may call (engine.workflow.helpers), with what they give.
+# What timer expressions, conditions and scripts may call (engine.workflow.helpers): how to call it, what it gives.
 HELPER_LABELS = {
-    "now": N_("now(): thời điểm hiện tại"),
-    "dossier_due": N_("dossier_due(): hạn giải quyết của hồ sơ"),
-    "working_days_before_due": N_("working_days_before_due(n): cuối giờ làm việc của ngày làm việc thứ n trước "
-                                  "hạn"),
-    "add_working_days": N_("add_working_days(thời_điểm, n): cộng n ngày làm việc"),
-    "add_working_hours": N_("add_working_hours(thời_điểm, giờ): cộng số giờ làm việc"),
-    "dossier_code": N_("dossier_code(): mã hồ sơ"),
-    "dossier_status": N_("dossier_status(): mã trạng thái hiện tại của hồ sơ"),
+    "now": ("now()", N_("thời điểm hiện tại")),
+    "dossier_due": ("dossier_due()", N_("hạn giải quyết của hồ sơ")),
+    "working_days_before_due": ("working_days_before_due(n)",
+                                N_("cuối giờ làm việc của ngày làm việc thứ n trước hạn")),
+    "add_working_days": ("add_working_days(moc, n)", N_("thời điểm mốc cộng n ngày làm việc")),
+    "add_working_hours": ("add_working_hours(moc, gio)", N_("thời điểm mốc cộng số giờ làm việc")),
+    "dossier_code": ("dossier_code()", N_("mã hồ sơ")),
+    "dossier_status": ("dossier_status()", N_("mã trạng thái hiện tại của hồ sơ")),
 }
 TEXTS = {
     "saved": N_("Đã lưu lúc {time}."),
@@ -55,7 +55,7 @@ TEXTS = {
     "previewInvalid": N_("Có trường chưa hợp lệ; thông báo hiện bên cạnh trường như cán bộ sẽ thấy."),
     "previewEmpty": N_("Biểu mẫu chưa có trường nào."),
     "groupStep": N_("Bước xử lý (motcua)"),
-    "groupNode": N_("Hồ sơ khi đến phần tử này (motcua)"),
+    "groupNode": N_("Hồ sơ tại phần tử này (motcua)"),
     "groupLane": N_("Vai trò của làn"),
     "groupScript": N_("Mã lệnh"),
     "groupCondition": N_("Điều kiện rẽ nhánh"),
@@ -91,5 +91,5 @@ TEXTS = {
 
 def editor_texts() -> dict:
     texts = {key: _(text) for key, text in TEXTS.items()}
-    texts["helpers"] = {key: _(text) for key, text in HELPER_LABELS.items()}
+    texts["helpers"] = {key: [call, _(text)] for key, (call, text) in HELPER_LABELS.items()}
     return texts

@@ -146,6 +146,9 @@ def test_submission_is_blocked_while_the_draft_has_errors(client, draft, factory
     assert blocked.status_code == 422 and "ut_tham_dinh" in blocked.json["message"]
     assert [f["element"] for f in blocked.json["findings"]] == ["ut_tham_dinh"]
     assert stored(factory)[3] == "draft"
+    page = client.post(f"/versions/{CODE}/2/submit", data={"csrf_token": token})  # the versions page's button
+    assert page.status_code == 422 and "chưa gửi phê duyệt được" in page.get_data(as_text=True)
+    assert stored(factory)[3] == "draft"
     current = stored(factory)[0]
     assert save(client, draft, base=current, files={"process.bpmn": xml}).json["ok"] is True
     sent = client.post(f"{EDITOR}/gui", json={}, headers={"X-CSRFToken": token})

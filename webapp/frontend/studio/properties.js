@@ -97,8 +97,10 @@ function Hint(props) {
   const { motcua, intro } = props;
   return h("div", { class: "studio-hint" }, [
     intro ? h("p", null, intro) : null,
-    h("ul", null, motcua.helpers.map((name) => h("li", { key: name }, h("code", null,
-      motcua.texts.helpers[name] || `${name}()`)))),
+    h("ul", null, motcua.helpers.map((name) => {
+      const [call, meaning] = motcua.texts.helpers[name] || [`${name}()`, ""];
+      return h("li", { key: name }, [h("code", null, call), meaning ? `: ${meaning}` : ""]);
+    })),
   ]);
 }
 
