@@ -9,6 +9,7 @@ import re
 import zipfile
 
 import pytest
+from apicalls import call
 from webpages import csrf_token, login
 
 from engine import get_version
@@ -148,6 +149,9 @@ def test_submission_is_blocked_while_the_draft_has_errors(client, draft, factory
     assert stored(factory)[3] == "draft"
     page = client.post(f"/versions/{CODE}/2/submit", data={"csrf_token": token})  # the versions page's button
     assert page.status_code == 422 and "chưa gửi phê duyệt được" in page.get_data(as_text=True)
+    api = call(client, "POST", f"/api/v1/procedures/{CODE}/versions/2/submit", "thietke.tinh")  # and the API
+    assert api.status_code == 422
+    assert "ut_tham_dinh" in [f["element"] for f in api.get_json()["error"]["findings"] if f["severity"] == "error"]
     assert stored(factory)[3] == "draft"
     current = stored(factory)[0]
     assert save(client, draft, base=current, files={"process.bpmn": xml}).json["ok"] is True
