@@ -107,6 +107,12 @@ def test_a_designer_draws_a_step_fixes_what_the_check_finds_and_submits(open_des
     panel.get_by_label("Biểu mẫu (JSON Schema)").select_option(f"{FORM}.json")
     panel.get_by_label("Giao diện biểu mẫu (UI schema)").select_option(f"{FORM}.uischema.json")
     panel.get_by_label("Trạng thái hồ sơ").select_option("4")
+    with page.expect_response(re.compile(r"/kiem-tra$")):  # "Kiểm tra" looks at what is on screen, saves nothing
+        page.get_by_role("button", name="Kiểm tra").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã kiểm tra")
+    expect(page.locator("#findings .finding-error .finding-where", has_text=ids["task"])).to_be_visible()
+    with unit_of_work(live_server.factory) as session:
+        assert STEP not in get_version(session, CODE, 2).files["process.bpmn"]
     save(page)
 
     # the new lane has no role yet: the step is refused a lane, drawn in red on the diagram and listed
