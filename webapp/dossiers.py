@@ -5,13 +5,15 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 
 from engine import (
     CHANNELS,
     clock,
     dossier_actions,
+    dossier_diagram,
     dossier_history,
     dossier_timeline,
     format_amount,
@@ -36,6 +38,7 @@ from engine import (
 
 from .auth import login_required
 from .db import db_session
+from .display import vn_time, working_time
 from .guards import decimal
 from .i18n import N_
 
@@ -134,12 +137,53 @@ def _page(code: str) -> dict:
         "actions": dossier_actions(session, dossier, g.user.id, now),
         "handover": handover_item(session, dossier.id, g.user.id, now),
         "attachments": list_attachments(session, dossier.id),
+        "diagram": dossier_diagram(session, code, g.user.id, now),
         "fee_default": sum(int(fee.get("amount") or 0) for fee in procedure.fees or []),
         "fee_paid": format_amount(dossier.fee_paid_amount) if dossier.fee_paid_amount is not None else None,
         "prints": {kind: latest_signed(session, dossier.id, kind) is not None
                    for kind in ("supplement_request", "apology", "stop")},
         "failed": None, "errors": {}, "error": None, "values": {},
     }
+
+
+@bp.get("/dossiers/<code>/diagram")
+@login_required
+def diagram(code: str):
+    """The dossier's processes for the diagram viewer: each BPMN file with its elements' standing."""
+    found = dossier_diagram(db_session(), code, g.user.id, clock.now(), with_xml=True)
+    return jsonify({"code": found.code, "diagrams": [
+        {"key": shown.key, "label": diagram_label(part, shown), "xml": shown.xml,
+         "elements": {element.id: _element_data(element) for element in shown.elements if element.state != "pending"}}
+        for part in found.parts for shown in part.diagrams]})
+
+
+@bp.app_template_global()
+def diagram_label(part, shown) -> str:
+    """A diagram's tab: whose process it is (the dossier's, or a partner agency's liên thông part), or a sub-process."""
+    if shown.called:
+        return _("Quy trình con: %(name)s", name=shown.name)
+    if part.partner:
+        return _("Liên thông: %(unit)s", unit=part.unit_name)
+    return _("Quy trình chính: %(unit)s", unit=part.unit_name)
+
+
+@bp.app_template_global()
+def diagram_tab(part, shown) -> str:
+    """The tab's short name; its panel's heading says the rest (diagram_label)."""
+    if shown.called:
+        return shown.name
+    return _("Liên thông: %(unit)s", unit=part.unit_name) if part.partner else _("Quy trình chính")
+
+
+def _element_data(element) -> dict:
+    """What the viewer marks on one element; a current step carries its due time, told as the page tells it."""
+    run = element.open_run
+    data = {"state": element.state, "late": element.late}
+    if run is not None and run.due_at is not None:
+        data["due"] = (_("Quá hạn: hạn %(time)s", time=vn_time(run.due_at)) if run.late
+                       else _("Hạn %(time)s", time=vn_time(run.due_at)))
+        data["remaining"] = working_time(run.remaining)
+    return data
 
 
 @bp.get("/dossiers/<code>/attachments/<int:attachment_id>")
