@@ -45,9 +45,9 @@ from .i18n import N_
 bp = Blueprint("dossiers", __name__)
 
 MESSAGES = {
-    "request-supplement": N_("Đã gửi yêu cầu bổ sung hồ sơ (Mẫu 02)."),
+    "request-supplement": N_("Đã lập yêu cầu bổ sung hồ sơ (Mẫu 02); thông báo cho người nộp đã xếp hàng gửi."),
     "record-supplement": N_("Đã ghi nhận hồ sơ bổ sung; tiếp tục giải quyết."),
-    "extend": N_("Đã gia hạn và gửi văn bản xin lỗi (Mẫu 04) cho người nộp."),
+    "extend": N_("Đã gia hạn và lập văn bản xin lỗi (Mẫu 04); thông báo cho người nộp đã xếp hàng gửi."),
     "withdraw": N_("Đã ghi nhận yêu cầu rút hồ sơ của công dân."),
     "stop": N_("Đã dừng giải quyết hồ sơ (Mẫu 05)."),
     "record-fee": N_("Đã ghi nhận thu phí, lệ phí."),

@@ -132,7 +132,7 @@ def receive_dossier(
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,
         process_version_id=procedure.active_version_id, applicant=applicant, channel=channel,
-        received_at=received_at, due_at=due_at, status=2, receiving_unit_id=receiving.id,
+        received_at=received_at, promised_due_at=due_at, due_at=due_at, status=2, receiving_unit_id=receiving.id,
         deciding_unit_id=deciding_id, secret_hash=hash_secret(secret), components=ticked,
         return_method=return_method, return_address=return_address if return_method == "postal" else "",
     )

@@ -101,10 +101,17 @@ def _row(number, dossier: Dossier, procedure_name, deciding_name, transferred_at
     return RegisterRow(
         number=number, code=dossier.code, procedure_name=procedure_name, quantity=1,
         applicant_name=applicant.get("name", ""), address_phone=contact, deciding_unit_name=deciding_name,
-        received_at=dossier.received_at, due_at=dossier.due_at, extended_due_at=dossier.extended_due_at,
+        received_at=dossier.received_at, due_at=dossier.promised_due_at or dossier.due_at,
+        extended_due_at=dossier.extended_due_at or _moved_due(dossier),
         transferred_at=transferred_at, result_received_at=dossier.finished_at, returned_at=dossier.returned_at,
         status=dossier.status, status_label=STATUS_LABELS.get(dossier.status, ""), note=register_note(dossier, now),
     )
+
+
+def _moved_due(dossier: Dossier) -> datetime | None:
+    """The new appointment after a supplement pause moved the due date (shown under "Ngày hẹn lại")."""
+    moved = dossier.promised_due_at is not None and dossier.due_at != dossier.promised_due_at
+    return dossier.due_at if moved else None
 
 
 def register_note(dossier: Dossier, now: datetime | None = None) -> str:
