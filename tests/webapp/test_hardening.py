@@ -134,12 +134,22 @@ def test_another_units_dossier_code_is_answered_like_a_code_never_issued_and_log
 
 # ---- Authorisation before the body; bounded input ----
 
-def test_a_caller_without_the_role_gets_403_before_the_body_is_read(client, org):
-    body = json.dumps({**DOSSIER, "applicant": {"name": "A", "email": SLOW_EMAIL}}).encode()
-    stream = CountingStream(body)
-    answer = client.post("/api/v1/dossiers", input_stream=stream, content_length=len(body),
-                         content_type="application/json", headers=bearer(token_for(client, "chuyenvien.vpdk")))
-    assert answer.status_code == 403 and stream.consumed == 0
+def test_a_caller_without_the_role_gets_403_before_the_body_is_read(client, factory, org, now):
+    received = receive(factory, org, now).code
+    [item_id] = [i for i, _bpmn, code in inbox_items(factory, org["motcua.tinh"]) if code == received]
+    attempts = [  # (url, what the caller sends): reception, a desk step, an approval, each by a specialist
+        ("/api/v1/dossiers", {**DOSSIER, "applicant": {"name": "A", "email": SLOW_EMAIL}}),
+        (f"/api/v1/work-items/{item_id}/complete", {"data": {"ghi_chu_tiep_nhan": "x" * 500_000}}),
+        ("/api/v1/procedures/1.004227/versions/1/approve", {"decision_number": "x" * 500_000}),
+    ]
+    token = token_for(client, "chuyenvien.vpdk")
+    for url, sent in attempts:
+        body = json.dumps(sent).encode()
+        stream = CountingStream(body)
+        answer = client.post(url, input_stream=stream, content_length=len(body), content_type="application/json",
+                             headers=bearer(token))
+        assert (answer.status_code, stream.consumed) == (403, 0), url
+    assert len(refusals(factory)) == 3
 
 
 def test_the_slow_email_is_refused_at_once_beside_its_field(client, factory, org):
