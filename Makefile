@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_throughput.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/web_queries.py
+	$(BIN)/python bench/http_load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/build
