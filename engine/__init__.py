@@ -147,7 +147,7 @@ from engine.worker import notifier, run_loop as run_worker, start_thread as star
 # Hardening and the API's answers (the production issue): what a completion says comes next, sign-out
 from engine.infra.errors import Concealed
 from engine.org.tokens import revoke_token
-from engine.org.users import end_sessions
+from engine.org.users import end_sessions, require_designer
 from engine.views.inbox import NextItem, items_to_take
 
 # Production serving (the production issue): the start-up refusals of MOTCUA_ENV=production

@@ -44,6 +44,11 @@ def require_admin(session: Session, actor_id: int) -> None:
     access.check_admin(access.grants_of(session, actor_id))
 
 
+def require_designer(session: Session, actor_id: int) -> None:
+    """The role check of a designer's upload, made before its file is read (the draft's own check follows)."""
+    access.check_design(access.grants_of(session, actor_id))
+
+
 def list_accounts(session: Session, actor_id: int, query: str = "", page: int = 1, per_page: int = 25,
                   active: bool | None = None) -> AccountsPage:
     """Accounts whose username or full name holds every word of the query, typed with or without diacritics."""
