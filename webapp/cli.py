@@ -170,14 +170,32 @@ def cmd_load_procedures(settings: Settings, args) -> int:
         results = load_procedures(session, settings.bpmn_path, clock.now(), actor_id,
                                   max_bytes=settings.max_bpmn_bytes, activate=args.activate)
         for result in results:
-            name = get_procedure(session, result.slug).name
-            state = VERSION_STATE_LABELS[result.status].lower() + (", mới" if result.created else ", không đổi")
-            print(f"{result.slug} — {name}: phiên bản {result.version} ({state})")
-            for warning in result.warnings:
-                print(f"  cảnh báo: {warning}")
+            if result.refused:
+                errors = sum(finding.is_error for finding in result.findings)
+                print(f"{result.slug}: KHÔNG NẠP — {errors} lỗi, không lưu gì của thư mục này", file=sys.stderr)
+            else:
+                name = get_procedure(session, result.slug).name
+                state = VERSION_STATE_LABELS[result.status].lower() + (", mới" if result.created else ", không đổi")
+                print(f"{result.slug} — {name}: phiên bản {result.version} ({state})")
+            for finding in result.findings:
+                print(f"  {describe_finding(result.slug, finding)}", file=sys.stderr if result.refused else sys.stdout)
     if not results:
         print(f"Không có thủ tục nào trong {settings.bpmn_path}.")
-    return 0
+    refused = [result.slug for result in results if result.refused]
+    if refused:
+        print(f"{len(refused)}/{len(results)} thư mục không nạp được: {', '.join(refused)}.", file=sys.stderr)
+    return 1 if refused else 0
+
+
+def describe_finding(folder: str, finding) -> str:
+    """'lỗi: bpmn/<folder>/process.bpmn, dòng 12, phần tử ut_a (Tiếp nhận): …' as the command prints it."""
+    where = [f"{folder}/{finding.file}" if finding.file else folder]
+    if finding.line:
+        where.append(f"dòng {finding.line}")
+    if finding.element:
+        where.append(f"phần tử {finding.element}" + (f" ({finding.name})" if finding.name else ""))
+    kind = "lỗi" if finding.is_error else "cảnh báo"
+    return f"{kind}: {', '.join(where)}: {finding.message}"
 
 
 def cmd_create_user(settings: Settings, args) -> int:

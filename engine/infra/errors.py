@@ -26,13 +26,16 @@ class ValidationFailed(MotcuaError):
 class InvalidProcess(MotcuaError):
     """A BPMN version that cannot be stored: malformed, unsafe or breaking a convention.
 
-    `element` names the offending BPMN element when there is one.
+    `findings` are all that validation found (errors and warnings, each with file, element, name, line);
+    `message`, `element` and `file` are those of the first error.
     """
 
-    def __init__(self, message: str, element: str | None = None, file: str | None = None):
+    def __init__(self, message: str, element: str | None = None, file: str | None = None,
+                 findings: list | None = None):
         super().__init__(message, element=element, file=file)
         self.element = element
         self.file = file
+        self.findings = list(findings or [])
 
 
 class Conflict(MotcuaError):

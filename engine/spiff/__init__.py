@@ -9,6 +9,8 @@ from .parsing import (
     start_node,
     step_properties,
 )
+from .documents import Problem
+from .inspection import Inspection, inspect_version
 from .messages import deliver, start_message_names, waiting_message_names
 from .migration import Blocker, migrate, migration_blockers
 from .timers import timer_problems
@@ -33,6 +35,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "Inspection", "Problem", "inspect_version",
     "Blocker", "migrate", "migration_blockers",
     "deliver", "start_message_names", "waiting_message_names",
     "BpmnError", "EngineStepError", "FlowNode", "ParsedVersion", "ReadyTask", "SandboxCompileError", "UserTaskInfo",

@@ -13,8 +13,15 @@ from .workflow import REGISTRY, EngineStepError, advance, engine_time
 
 
 def waiting_message_names(workflow: BpmnWorkflow) -> list[str]:
-    """Names of the messages the instance can catch now (receive tasks, catch events, boundaries)."""
-    return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
+    """Names of the messages the instance can catch now (receive tasks, catch events, boundaries, and the
+    message branches of an event-based gateway)."""
+    names = set()
+    for task in workflow.event_manager.tasks.values():
+        ed = task.task_spec.event_definition
+        for definition in getattr(ed, "event_definitions", None) or [ed]:
+            if isinstance(definition, MessageEventDefinition):
+                names.add(definition.name)
+    return sorted(names)
 
 
 def start_message_names(parsed: ParsedVersion) -> set[str]:

@@ -1,28 +1,21 @@
-"""Parse a process version's BPMN files (hardened XML) into specs, and check them before storing."""
+"""Parse a process version's BPMN files (hardened XML) into specs and the plain data the engine reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lxml import etree
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
-from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
-from .sandbox import SandboxCompileError, compile_expression, compile_script
+from .documents import BpmnError, Documents, Problem, parse_xml, read_documents
+from .timers import accept_bare_iso
 
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-    huge_tree=False, remove_comments=True, remove_pis=True,
-)
-
-
-class BpmnError(Exception):
-    """Raised for a version that cannot be used; carries the element and file concerned."""
-
-    def __init__(self, message: str, element: str | None = None, file: str | None = None):
-        super().__init__(message)
-        self.message, self.element, self.file = message, element, file
+__all__ = ["BpmnError", "FlowNode", "ParsedVersion", "UserTaskInfo", "build", "parse_version", "parse_xml"]
+MAX_SCHEMA_ERRORS = 20  # per file: past that the designer has the wrong file, not twenty small mistakes
 
 
 @dataclass
@@ -32,7 +25,7 @@ class ParsedVersion:
 
     spec: object
     subprocess_specs: dict
-    user_tasks: dict[str, "UserTaskInfo"] = field(default_factory=dict)
+    user_tasks: dict[str, "UserTaskInfo"] = field(default_factory=dict)  # every task that makes human work
     nodes: tuple["FlowNode", ...] = ()  # every flow node of the top process and the processes it calls
 
     @property
@@ -58,96 +51,148 @@ class FlowNode:
 
 @dataclass(frozen=True)
 class UserTaskInfo:
+    """A task that becomes a work item (userTask, manualTask, plain task)."""
+
     bpmn_id: str
     name: str
-    lane: str | None
+    lane: str | None  # its own lane
     process: str
     properties: dict
+    kind: str = "UserTask"  # the spec's class: UserTask, ManualTask or NoneTask
+    lanes: tuple[str | None, ...] = ()  # the lanes it is worked in: its own, or those of the activities calling it
 
 
-def parse_xml(data: bytes | str, filename: str, max_bytes: int):
-    """Parse one BPMN document with entities, DTDs and network access disabled."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) > max_bytes:
-        raise BpmnError(f"tệp {filename} lớn hơn giới hạn {max_bytes} byte", file=filename)
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise BpmnError(f"tệp {filename} chứa DOCTYPE/ENTITY, không được phép", file=filename)
-    try:
-        return etree.fromstring(raw, _XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise BpmnError(f"tệp {filename} không phải XML hợp lệ: {exc}", file=filename) from exc
+class _NoOpParser(SpiffTaskParser):
+    @staticmethod
+    def get_decision_ref(node):  # asked of business-rule task parsers while the files are added
+        return None
+
+
+class _LenientParser(SpiffBpmnParser):
+    """Reads activities motcua refuses anyway (service and business-rule tasks) as tasks that do nothing, so a
+    version refused for them still gets its other findings; its specs are never stored or run."""
+
+    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("serviceTask"): (_NoOpParser, SpiffBpmnTask),
+                               full_tag("businessRuleTask"): (_NoOpParser, SpiffBpmnTask)}
 
 
 def parse_version(files: dict[str, str], process_id: str, max_bytes: int = 2_000_000) -> ParsedVersion:
-    """Parse and validate every file of a version; return the top spec and the called specs."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    for filename, xml in files.items():
-        tree = parse_xml(xml, filename, max_bytes)
+    """Parse every file of a version; raise BpmnError with the first problem (stored versions have none)."""
+    documents, problems = read_documents(files, max_bytes)
+    parsed, more = build(documents, process_id)
+    first = next(iter(problems + more), None)
+    if first is not None or parsed is None:
+        raise BpmnError(first.message if first else f"không dựng được quy trình {process_id}",
+                        element=first.element if first else process_id, file=first.file if first else None,
+                        line=first.line if first else None)
+    return parsed
+
+
+def build(documents: Documents, process_id: str,
+          lenient: bool = False) -> tuple[ParsedVersion | None, list[Problem]]:
+    """The specs of the version (None when SpiffWorkflow cannot build them) and what stopped it: every
+    schema error of every file, or SpiffWorkflow's first refusal, located on its element. `lenient` builds
+    specs only to find more problems in a version already refused."""
+    problems = []
+    parser = (_LenientParser if lenient else SpiffBpmnParser)()  # validated below, error by error
+    for filename, root in documents.roots.items():
+        errors = _schema_errors(root)
+        if errors:
+            by_line: dict[int, str | None] = {}  # the element starting on a line, if only one does
+            for element, place in documents.places.items():
+                if place.file == filename:
+                    by_line[place.line] = None if place.line in by_line else element
+            for error in errors[:MAX_SCHEMA_ERRORS]:
+                text = f"tệp {filename} không hợp lệ theo lược đồ BPMN (dòng {error.line}): {error.message}"
+                element = by_line.get(error.line)
+                problems.append(documents.problem(text, element, filename) if element
+                                else Problem(text, file=filename, line=error.line or None))
+            continue
         try:
-            parser.add_bpmn_xml(tree, filename=filename)
-        except SpiffWorkflowException as exc:
-            raise BpmnError(f"tệp {filename} không hợp lệ: {exc}", file=filename) from exc
-        except etree.DocumentInvalid as exc:
-            raise BpmnError(f"tệp {filename} sai lược đồ BPMN: {exc}", file=filename) from exc
+            parser.add_bpmn_xml(root, filename=filename)
+        except (SpiffWorkflowException, RecursionError) as exc:
+            problems.append(_located(documents, exc, f"tệp {filename} không hợp lệ", filename))
+    if problems:
+        return None, problems
     try:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
-    except (SpiffWorkflowException, KeyError, ValueError) as exc:
-        raise BpmnError(f"không dựng được quy trình {process_id}: {exc}", element=process_id) from exc
+    except (SpiffWorkflowException, RecursionError) as exc:
+        return None, [_located(documents, exc, f"không dựng được quy trình {process_id}", None, process_id)]
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # SpiffWorkflow's own slips on odd files
+        return None, [documents.problem(f"không dựng được quy trình {process_id}: {exc!r}", process_id)]
+    for proc in [spec, *subprocess_specs.values()]:
+        accept_bare_iso(proc)
+    return _plain(spec, subprocess_specs), []
+
+
+def _schema_errors(root) -> list:
+    VALIDATOR.preprocess(root)
+    if VALIDATOR.validator.validate(root):
+        return []
+    return list(VALIDATOR.validator.error_log)
+
+
+def _located(documents: Documents, exc: Exception, what: str, filename: str | None,
+             fallback: str | None = None) -> Problem:
+    """SpiffWorkflow's refusal with its element: a ValidationException names the node, a WorkflowException
+    its task spec; the line comes from the documents when the exception has none."""
+    if isinstance(exc, RecursionError):
+        return documents.problem(f"{what}: quy trình lồng hoặc gọi nhau quá sâu (đệ quy)", fallback, filename)
+    element, line = fallback, None
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(exc, ValidationException):
+        element = exc.id or fallback
+        filename = exc.file_name or filename
+        line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number > 0 else None
+    elif isinstance(exc, WorkflowException) and exc.task_spec is not None:
+        element = getattr(exc.task_spec, "bpmn_id", None) or fallback
+    problem = documents.problem(f"{what}: {str(text).rstrip('. ')}", element, filename)
+    if line is not None and problem.line is None:
+        problem = Problem(problem.message, problem.element, problem.file, problem.name, line)
+    return problem
+
+
+def _plain(spec, subprocess_specs: dict) -> ParsedVersion:
+    """The plain data of the specs: flow nodes, and the tasks that make human work with the lanes they are
+    worked in (a task without a lane of its own is worked in the lane of whatever calls its process)."""
+    procs = [spec, *subprocess_specs.values()]
+    callers: dict[str, list[tuple[object, object]]] = {}
+    for proc in procs:
+        for ts in proc.task_specs.values():
+            if isinstance(ts, SubWorkflowTask):
+                callers.setdefault(ts.spec, []).append((proc, ts))
+
+    def lanes_of(proc, seen: frozenset) -> set:
+        if proc is spec or proc.name in seen:
+            return {None}
+        found = set()
+        for caller_proc, caller in callers.get(proc.name, ()):
+            found |= {caller.lane} if caller.lane else lanes_of(caller_proc, seen | {proc.name})
+        return found or {None}
+
     parsed = ParsedVersion(spec, subprocess_specs)
     nodes = []
-    for proc in [spec, *subprocess_specs.values()]:
+    for proc in procs:
         for ts in proc.task_specs.values():
-            _check_expressions(ts, proc)
-            properties = _properties(ts)
+            properties = properties_of(ts)
             nodes.append(FlowNode(
                 name=ts.name, bpmn_id=getattr(ts, "bpmn_id", None), process=proc.name, top=proc is spec,
                 properties=properties,
                 successors=tuple(o.name for o in ts.outputs if type(o).__name__ != "BoundaryEvent"),
             ))
-            if isinstance(ts, UserTask):
+            if getattr(ts, "manual", False) and ts.bpmn_id not in parsed.user_tasks:
+                lanes = (ts.lane,) if ts.lane else tuple(sorted(lanes_of(proc, frozenset()), key=str))
                 parsed.user_tasks[ts.bpmn_id] = UserTaskInfo(
-                    bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=ts.lane,
-                    process=proc.name, properties=properties,
-                )
+                    bpmn_id=ts.bpmn_id, name=ts.bpmn_name or ts.bpmn_id, lane=ts.lane, process=proc.name,
+                    properties=properties, kind=type(ts).__name__, lanes=lanes)
     parsed.nodes = tuple(nodes)
     return parsed
 
 
-def _properties(ts) -> dict:
+def properties_of(ts) -> dict:
     return dict((getattr(ts, "extensions", None) or {}).get("properties", {}))
-
-
-def _check_expressions(ts, proc) -> None:
-    """Compile every script and expression of a task spec in the sandbox; refuse what does not."""
-    checks: list[tuple[str, str, str]] = []  # (kind, source, mode)
-    for attr in ("script", "prescript", "postscript"):
-        source = getattr(ts, attr, None)
-        if source:
-            checks.append((attr, source, "exec"))
-    for cond, _target in getattr(ts, "cond_task_specs", []) or []:
-        if cond is not None and getattr(cond, "args", None):
-            checks.append(("điều kiện rẽ nhánh", cond.args[0], "eval"))
-    for attr in ("condition", "cardinality"):
-        source = getattr(ts, attr, None)
-        if isinstance(source, str) and source:
-            checks.append((attr, source, "eval"))
-    ed = getattr(ts, "event_definition", None)
-    if ed is not None and isinstance(ts, (CatchingEvent, ThrowingEvent)):
-        expression = getattr(ed, "expression", None)
-        if isinstance(expression, str) and expression:
-            checks.append(("biểu thức sự kiện", expression, "eval"))
-        for prop in getattr(ed, "correlation_properties", []) or []:
-            if prop.retrieval_expression:
-                checks.append(("biểu thức tương quan", prop.retrieval_expression, "eval"))
-    for kind, source, mode in checks:
-        try:
-            (compile_script if mode == "exec" else compile_expression)(source)
-        except SandboxCompileError as exc:
-            raise BpmnError(
-                f"phần tử {ts.bpmn_id} ({proc.name}): {kind} không được phép trong hộp cát: {exc}",
-                element=ts.bpmn_id,
-            ) from exc
 
 
 def step_properties(parsed: ParsedVersion) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .parsing import ParsedVersion
 from .sandbox import RestrictedEnvironment
+from .timers import timer_definition
 from .workflow import EngineStepError, advance, all_tasks, engine_time, pending_timers
 
 
@@ -131,13 +132,14 @@ def timer_elements(workflow) -> list[tuple[str, str, datetime]]:
     pending_timers(workflow)  # refuses a naive timeDate as the runtime does
     out = []
     for task in all_tasks(workflow):
-        ed = getattr(task.task_spec, "event_definition", None)
-        if task.state != TaskState.WAITING or not isinstance(ed, TimerEventDefinition):
+        ed = timer_definition(task.task_spec)  # its own, or the one an event-based gateway waits for
+        if task.state != TaskState.WAITING or ed is None:
             continue
         value = ed.details(task).value
         if value is None:
             continue
         dated = isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition))
+        value = value["next"] if isinstance(value, dict) else value  # a cycle whose repetitions ran out
         due = TimerEventDefinition.get_datetime(value) if dated else datetime.fromisoformat(value)
         out.append((task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, due))
     return sorted(out, key=lambda t: t[2])
@@ -169,9 +171,10 @@ def deliver_sample(workflow, now: datetime, name: str, code: str) -> None:
     payload = SampleAnswer(ma_ho_so=code)
     for values in workflow.correlations.values():
         payload.update(values)
-    waiting = next((t.task_spec.event_definition for t in all_tasks(workflow) if t.state == TaskState.WAITING
-                    and isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
-                    and t.task_spec.event_definition.name == name), None)
+    waiting = next((ed for t in all_tasks(workflow) if t.state == TaskState.WAITING  # an event-based gateway:
+                    for ed in getattr(getattr(t.task_spec, "event_definition", None), "event_definitions", None)
+                    or [getattr(t.task_spec, "event_definition", None)]  # its message definitions
+                    if isinstance(ed, MessageEventDefinition) and ed.name == name), None)
     if waiting is None:
         raise EngineStepError(f"quy trình không chờ thông điệp {name}")
     event = BpmnEvent(waiting, payload=payload, correlations=dict(workflow.correlations))

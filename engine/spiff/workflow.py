@@ -28,6 +28,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .parsing import ParsedVersion
+from .timers import timer_definition
 
 
 _NOW: ContextVar[datetime | None] = ContextVar("motcua_engine_now", default=None)
@@ -198,7 +199,8 @@ def complete_user_task(workflow: BpmnWorkflow, now: datetime, task_id: str, data
     task = workflow.get_task_from_id(UUID(task_id))
     try:
         with engine_time(now):
-            task.task_spec.add_data_from_form(task, data)
+            fill_form = getattr(task.task_spec, "add_data_from_form", None)  # a manualTask or plain task has none
+            fill_form(task, data) if fill_form else task.set_data(**data)
             task.run()
     except SpiffWorkflowException as exc:
         raise EngineStepError(_describe(exc), _element(exc)) from exc
@@ -226,8 +228,8 @@ def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
     for task in all_tasks(workflow):  # a plain walk: get_tasks(state=...) costs a tree iteration per save
         if task.state != TaskState.WAITING:
             continue
-        ed = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(ed, TimerEventDefinition):
+        ed = timer_definition(task.task_spec)  # its own, or the one an event-based gateway waits for
+        if ed is None:
             continue
         value = ed.details(task).value
         if value is None:
@@ -237,8 +239,8 @@ def pending_timers(workflow: BpmnWorkflow) -> list[datetime]:
                                   task.task_spec.bpmn_id)
         if isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition)):
             due.append(TimerEventDefinition.get_datetime(value))
-        else:
-            due.append(datetime.fromisoformat(value))
+        else:  # a cycle; one whose repetitions have run out keeps its last instant until the next refresh ends it
+            due.append(datetime.fromisoformat(value["next"] if isinstance(value, dict) else value))
     return due
 
 
@@ -246,7 +248,7 @@ def shift_timers(workflow: BpmnWorkflow, move) -> int:
     """Re-time every waiting date or duration timer with `move(due) -> new due` (e.g. after a pause)."""
     moved = 0
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        ed = getattr(task.task_spec, "event_definition", None)
+        ed = timer_definition(task.task_spec)
         if isinstance(ed, (TimeDateEventDefinition, DurationTimerEventDefinition)) \
                 and task.internal_data.get("event_value"):
             due = TimerEventDefinition.get_datetime(task.internal_data["event_value"])

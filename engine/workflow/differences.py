@@ -15,6 +15,7 @@ from engine.spiff import BpmnError
 from engine.spiff.elements import describe_elements
 from engine.workflow.budgets import budget_report
 from engine.workflow.catalog import version_bundle
+from engine.workflow.forms import is_ui_schema
 
 STEP_KINDS = frozenset({"userTask", "manualTask"})
 
@@ -140,7 +141,7 @@ def _budget(session: Session, version: ProcessVersion, elements: dict) -> Budget
 
 
 def _fields(before: dict[str, dict], after: dict[str, dict]):
-    names = sorted({n for n in (*before, *after) if not n.endswith(".uischema.json")})
+    names = sorted({n for n in (*before, *after) if not is_ui_schema(n)})
     for name in names:
         old, new = _form_fields(before.get(name)), _form_fields(after.get(name))
         for field in sorted({*old, *new}):

@@ -25,3 +25,14 @@ class Finding:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def as_fields(findings) -> dict[str, list[str]]:
+    """Findings as a form's field errors: keyed by file and element (`process.bpmn#ut_a`), the line and
+    severity in the message; errors first."""
+    fields: dict[str, list[str]] = {}
+    for finding in sorted(findings, key=lambda f: not f.is_error):
+        key = "#".join(part for part in (finding.file or "package", finding.element) if part)
+        where = f"dòng {finding.line}: " if finding.line else ""
+        fields.setdefault(key, []).append(("" if finding.is_error else "cảnh báo: ") + where + finding.message)
+    return fields

@@ -4,7 +4,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
+import re
+
 from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.exceptions import NoSuchResource
 
 from engine.infra.errors import ValidationFailed
 
@@ -13,6 +17,20 @@ _VALIDATORS: OrderedDict[int, tuple[dict, Draft202012Validator]] = OrderedDict()
 _VALIDATORS_MAX = 512
 TEXT_MAX = 10_000  # any text of a step's form, whatever the form says: step data stays bounded and printable
 _lock = Lock()
+_UI_SCHEMA = re.compile(r".+[._-]ui_?schema\.json", re.IGNORECASE)  # x.uischema.json, SpiffArena's x-uischema.json
+
+
+def _refuse_retrieval(uri: str):
+    """A form is checked against itself only: a `$ref` to anything else is never fetched (loading refuses one)."""
+    raise NoSuchResource(ref=uri)
+
+
+_LOCAL_ONLY = Registry(retrieve=_refuse_retrieval)
+
+
+def is_ui_schema(name: str) -> bool:
+    """Whether a form file is a UI schema by its name: `x.uischema.json`, or SpiffArena's `x-uischema.json`."""
+    return bool(_UI_SCHEMA.fullmatch(name))
 
 
 def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dict[str, list[str]]:
@@ -51,7 +69,7 @@ def form_validator(schema: dict) -> Draft202012Validator:
             _VALIDATORS.move_to_end(id(schema))
             return hit[1]
     strict = schema if "additionalProperties" in schema else {**schema, "additionalProperties": False}
-    validator = Draft202012Validator(strict)
+    validator = Draft202012Validator(strict, registry=_LOCAL_ONLY)
     with _lock:  # the schema is kept with its validator, so its id cannot be reused while cached
         _VALIDATORS[id(schema)] = (schema, validator)
         if len(_VALIDATORS) > _VALIDATORS_MAX:
@@ -65,7 +83,7 @@ def form_warnings(forms: dict[str, dict]) -> list[str]:
     "default": false says that "no" is an answer (e.g. "all supplements received?")."""
     warnings = []
     for name, schema in sorted(forms.items()):
-        if name.endswith(".uischema.json") or not isinstance(schema, dict):
+        if is_ui_schema(name) or not isinstance(schema, dict):
             continue
         constrained = _constrained(schema.get("allOf", [])) | _constrained([schema])
         for key in schema.get("required", []):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import stat
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -13,7 +12,8 @@ import tomli_w
 
 from engine.infra.errors import ValidationFailed
 from engine.models import ProcessVersion
-from engine.workflow.catalog import COMMON_FOLDER
+from engine.workflow.findings import ERROR, Finding
+from engine.workflow.sources import COMMON_FOLDER, SourceError, decode, load_json, load_toml
 
 MAX_FILES = 200
 MAX_UNPACKED_BYTES = 20_000_000
@@ -45,37 +45,32 @@ def read_package(data: bytes, common_files: dict[str, str] | None = None,
     if problems:
         raise ValidationFailed("Tệp nén không được nhận.", {FIELD: problems})
     prefix = _common_prefix([info.filename for info in entries])
-    texts, problems = {}, []
-    for info in entries:
+    meta, files, forms, problems = {}, {}, {}, []  # problems: (file, message, message without the file)
+    names = set()
+    for info in sorted(entries, key=lambda entry: entry.filename):
         name = info.filename[len(prefix):]
-        raw = _read_bounded(archive, info)
+        path, where = PurePosixPath(name), name
+        names.add(name)
         try:
-            texts[name] = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(f"{name}: không phải văn bản UTF-8.")
-    meta, files, forms = {}, {}, {}
-    for name, text in sorted(texts.items()):
-        path = PurePosixPath(name)
-        if name == "procedure.toml":
-            try:
-                meta = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                problems.append(f"procedure.toml: {exc}")
-        elif len(path.parts) == 1 and path.suffix == ".bpmn":
-            files[name] = text
-        elif len(path.parts) == 2 and path.parts[0] == "forms" and path.suffix == ".json":
-            try:
-                forms[path.name] = json.loads(text)
-            except json.JSONDecodeError as exc:
-                problems.append(f"forms/{path.name}: không phải JSON hợp lệ ({exc.msg}, dòng {exc.lineno}).")
-        else:
-            problems.append(f"{name}: không thuộc cấu trúc thư mục thủ tục (procedure.toml, *.bpmn, forms/*.json).")
-    if "procedure.toml" not in texts:
-        problems.append("Thiếu procedure.toml ở gốc thư mục.")
-    if not files:
-        problems.append("Không có tệp .bpmn nào ở gốc thư mục.")
+            if name == "procedure.toml":
+                meta = load_toml(decode(_read_bounded(archive, info), name), name)
+            elif len(path.parts) == 1 and path.suffix == ".bpmn":
+                files[name] = decode(_read_bounded(archive, info), name)
+            elif len(path.parts) == 2 and path.parts[0] == "forms" and path.suffix == ".json":
+                where = path.name
+                forms[path.name] = load_json(decode(_read_bounded(archive, info), name), name)
+            else:
+                text = f"{name}: không thuộc cấu trúc thư mục thủ tục (procedure.toml, *.bpmn, forms/*.json)."
+                problems.append((None, text, text))
+        except SourceError as exc:
+            problems.append((where, f"{exc}.", f"{str(exc).removeprefix(f'{name}: ')}."))
+    if "procedure.toml" not in names:
+        problems.append(("procedure.toml", *["Thiếu procedure.toml ở gốc thư mục."] * 2))
+    if not files and not any(name.endswith(".bpmn") for name in names):
+        problems.append((None, *["Không có tệp .bpmn nào ở gốc thư mục."] * 2))
     if problems:
-        raise ValidationFailed("Tệp nén không được nhận.", {FIELD: problems})
+        raise ValidationFailed("Tệp nén không được nhận.", {FIELD: [full for _, full, _ in problems]},
+                               findings=[Finding(ERROR, bare, file).as_dict() for file, _, bare in problems])
     for name, xml in (common_files or {}).items():
         files.setdefault(f"{COMMON_FOLDER}/{name}", xml)
     for name, document in (common_forms or {}).items():
@@ -88,8 +83,9 @@ def common_parts(bpmn_path: Path) -> tuple[dict[str, str], dict[str, dict]]:
     folder = Path(bpmn_path) / COMMON_FOLDER
     if not folder.is_dir():
         return {}, {}
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.bpmn"))}
-    forms = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((folder / "forms").glob("*.json"))}
+    files = {p.name: decode(p.read_bytes(), p.name) for p in sorted(folder.glob("*.bpmn"))}
+    forms = {p.name: load_json(decode(p.read_bytes(), p.name), p.name)
+             for p in sorted((folder / "forms").glob("*.json"))}
     return files, forms
 
 

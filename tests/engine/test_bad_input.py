@@ -133,4 +133,5 @@ def test_every_bundled_procedure_loads_without_warnings(factory, org, now):
 
     with unit_of_work(factory) as s:
         results = load_procedures(s, ROOT / "bpmn", now)
+    assert [(r.slug, r.findings) for r in results if r.refused] == []
     assert [(r.slug, r.warnings) for r in results if r.warnings] == []

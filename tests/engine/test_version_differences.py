@@ -68,7 +68,7 @@ def two_versions(factory, now, tmp_path):
             load_procedure(session, folder, None, now)
 
 
-def test_the_differences_name_every_kind_of_change(factory, now, tmp_path):
+def test_the_differences_name_every_kind_of_change(factory, org, now, tmp_path):
     two_versions(factory, now, tmp_path)
     with unit_of_work(factory) as session:
         found = version_differences(session, get_version(session, "so-sanh", 1), get_version(session, "so-sanh", 2))
@@ -96,7 +96,7 @@ def test_the_differences_name_every_kind_of_change(factory, now, tmp_path):
     assert not found.empty
 
 
-def test_a_version_compared_with_itself_shows_no_difference(factory, now, tmp_path):
+def test_a_version_compared_with_itself_shows_no_difference(factory, org, now, tmp_path):
     two_versions(factory, now, tmp_path)
     with unit_of_work(factory) as session:
         second = get_version(session, "so-sanh", 2)

@@ -92,6 +92,23 @@ def test_a_bad_package_is_refused_with_findings_and_nothing_is_stored(client, or
     assert [v["number"] for v in call(client, "GET", URL, token=designer).get_json()["items"]] == [1]
 
 
+def test_every_finding_of_a_refused_version_comes_back_with_file_element_and_line(client, org):
+    def broken(name, text):
+        if name != "process.bpmn":
+            return text
+        return text.replace('name="van_thu"', 'name="thu_ky"').replace(
+            '<bpmn:userTask id="ut_phe_duyet"', '<bpmn:serviceTask id="goi_dich_vu"/><bpmn:userTask id="ut_phe_duyet"')
+
+    response = upload(client, token_for(client, "thietke.tinh"), folder_zip(broken))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    found = {(f["severity"], f["file"], f["element"]) for f in error["findings"]}
+    assert {("error", "process.bpmn", "ut_chuyen_tra"), ("error", "process.bpmn", "goi_dich_vu")} <= found
+    lane = next(f for f in error["findings"] if f["element"] == "ut_chuyen_tra")
+    assert (lane["name"], lane["line"]) == ("Chuyển trả kết quả cho Trung tâm", 119) and "thu_ky" in lane["message"]
+    assert "process.bpmn#ut_chuyen_tra" in error["fields"] and "process.bpmn#goi_dich_vu" in error["fields"]
+
+
 def test_officials_see_no_versions_and_a_zip_is_the_only_body(client, org):
     assert call(client, "GET", URL, username="motcua.tinh").status_code == 403
     designer = token_for(client, "thietke.tinh")

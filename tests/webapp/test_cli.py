@@ -52,12 +52,45 @@ def test_demo_prints_the_logins_and_running_it_twice_duplicates_nothing(database
     assert [count(database, c) for c in (User.id, Membership.id, Dossier.id, ProcessVersion.id)] == counts
 
 
+def seed_organisation(factory):
+    """The demo's units and roles, without its users and dossiers: lanes must name roles that exist."""
+    from engine.org.accounts import ensure_role, ensure_unit
+
+    with unit_of_work(factory) as session:
+        for code, name, level, parent in demo.UNITS:
+            ensure_unit(session, code, name, level, parent)
+        for key, name in demo.ROLES:
+            ensure_role(session, key, name)
+
+
 def test_load_procedures_reports_new_then_unchanged(database, capsys):
+    seed_organisation(database)
     assert main(["load-procedures"]) == 0
     assert ("dinh-chinh-gcn — Đính chính Giấy chứng nhận đã cấp: phiên bản 1 (đang áp dụng, mới)"
             in capsys.readouterr().out)
     assert main(["load-procedures"]) == 0
     assert "phiên bản 1 (đang áp dụng, không đổi)" in capsys.readouterr().out
+
+
+def test_load_procedures_prints_every_finding_of_a_refused_folder_and_loads_the_others(
+        database, tmp_path, monkeypatch, capsys):
+    bundled = Path(__file__).resolve().parents[2] / "bpmn"
+    shutil.copytree(bundled, tmp_path / "bpmn")
+    monkeypatch.setenv("MOTCUA_BPMN_PATH", str(tmp_path / "bpmn"))
+    process = tmp_path / "bpmn" / "dinh-chinh-gcn" / "process.bpmn"
+    process.write_text(process.read_text(encoding="utf-8").replace('name="van_thu"', 'name="thu_ky"'),
+                       encoding="utf-8")
+    (tmp_path / "bpmn" / "chung-thuc-ban-sao" / "forms" / "hong.json").write_bytes(b"[" * 100_000)
+    seed_organisation(database)
+    assert main(["load-procedures"]) == 1
+    out, err = capsys.readouterr()
+    assert "dinh-chinh-gcn: KHÔNG NẠP — 1 lỗi" in err
+    assert ("lỗi: dinh-chinh-gcn/process.bpmn, dòng 119, phần tử ut_chuyen_tra (Chuyển trả kết quả cho Trung tâm): "
+            "công việc ut_chuyen_tra (Chuyển trả kết quả cho Trung tâm): làn 'thu_ky' không phải vai trò nào") in err
+    assert "lỗi: chung-thuc-ban-sao/hong.json: JSON lồng nhau quá sâu (tối đa 40 cấp)" in err
+    assert "2/10 thư mục không nạp được: chung-thuc-ban-sao, dinh-chinh-gcn." in err and "Traceback" not in err
+    assert "dang-ky-ho-kinh-doanh — Đăng ký thành lập hộ kinh doanh: phiên bản 1 (đang áp dụng, mới)" in out
+    assert count(database, ProcessVersion.id) == 8
 
 
 def test_a_changed_folder_waits_for_an_administrator_who_approves_it_from_the_command_line(

@@ -18,9 +18,13 @@ MESSAGES = {
 }
 
 
-def error_response(status: int, message: str, fields: dict | None = None, headers: dict | None = None):
+def error_response(status: int, message: str, fields: dict | None = None, headers: dict | None = None,
+                   findings: list | None = None):
     discard()  # nothing half-written: the request's work is rolled back before answering
-    response = jsonify({"error": {"status": status, "message": message, "fields": fields or {}}})
+    body = {"status": status, "message": message, "fields": fields or {}}
+    if findings:  # a refused procedure version: every finding (severity, message, file, element, name, line)
+        body["findings"] = [f if isinstance(f, dict) else f.as_dict() for f in findings]
+    response = jsonify({"error": body})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -41,7 +45,8 @@ def engine_error(error: MotcuaError):
     if isinstance(error, Forbidden):
         pages.log_refusal(getattr(error, "reason", error.message))  # this handler replaces the app's: logged once
     headers = {"WWW-Authenticate": 'Bearer realm="motcua"'} if isinstance(error, AuthenticationFailed) else None
-    return error_response(status, error.message, getattr(error, "errors", None), headers)
+    findings = getattr(error, "findings", None) or error.details.get("findings")
+    return error_response(status, error.message, getattr(error, "errors", None), headers, findings)
 
 
 def http_error(error: HTTPException):

@@ -18,6 +18,7 @@ from engine import (
     migration_candidates,
     reject_version,
     require_admin,
+    require_designer,
     submit_version,
     version_for,
     versions_for,
@@ -28,10 +29,28 @@ from ..guards import day
 from . import bp
 from .procedures import CODE
 from .registry import endpoint, iso, parse_instant
+from .schemas import ERROR, SCHEMAS
 
 NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
           "description": "Số thứ tự phiên bản"}
 ZIP = "application/zip"
+FINDING = {
+    "type": "object", "required": ["severity", "message", "file", "element", "name", "line"],
+    "properties": {
+        "severity": {"enum": ["error", "warning"], "description": "error chặn việc lưu; warning chỉ nhắc"},
+        "message": {"type": "string", "description": "Điều sai hoặc đáng ngờ, bằng tiếng Việt"},
+        "file": {"type": ["string", "null"], "description": "Tệp trong thư mục thủ tục (process.bpmn, forms/…)"},
+        "element": {"type": ["string", "null"], "description": "Mã phần tử BPMN (id)"},
+        "name": {"type": ["string", "null"], "description": "Tên phần tử BPMN"},
+        "line": {"type": ["integer", "null"], "description": "Dòng trong tệp"},
+    },
+}
+SCHEMAS["InvalidVersion"] = {**ERROR, "properties": {"error": {
+    **ERROR["properties"]["error"],
+    "properties": {**ERROR["properties"]["error"]["properties"], "findings": {
+        "type": "array", "items": FINDING,
+        "description": "Mọi phát hiện của bước kiểm tra (lỗi và cảnh báo), mỗi phát hiện nêu tệp, phần tử và dòng"}},
+}}}
 
 
 def version_summary(version) -> dict:
@@ -56,11 +75,12 @@ def versions(code: str):
 
 
 @endpoint(bp, "/procedures/<code>/versions", methods=["POST"], tags=["Phiên bản quy trình"], parameters=[CODE],
-          upload=ZIP, summary="Tải lên thư mục thủ tục (.zip) thành bản nháp",
+          upload=ZIP, authorize=require_designer, summary="Tải lên thư mục thủ tục (.zip) thành bản nháp",
           description="Nội dung yêu cầu là tệp .zip của thư mục thủ tục (procedure.toml, *.bpmn, forms/*.json), "
                       "cùng cấu trúc với bpmn/<thư-mục>/ và với tệp xuất. Phiên bản được kiểm tra như khi nạp thư "
-                      "mục; lỗi nêu tệp và mã phần tử trong fields; không lưu gì khi có lỗi.",
-          responses={201: "VersionDetail", 403: "Error", 404: "Error", 422: "Error"})
+                      "mục; mọi phát hiện (lỗi và cảnh báo) có trong findings, mỗi phát hiện nêu tệp, mã và tên "
+                      "phần tử, dòng; fields nhóm chúng theo tệp#phần tử. Không lưu gì khi có lỗi.",
+          responses={201: "VersionDetail", 403: "Error", 404: "Error", 422: "InvalidVersion"})
 def upload_version(code: str):
     if request.mimetype not in (ZIP, "application/octet-stream"):
         raise ValidationFailed("Nội dung yêu cầu phải là tệp .zip (Content-Type: application/zip).",
@@ -84,7 +104,9 @@ def version(code: str, number: int):
 
 @endpoint(bp, "/procedures/<code>/versions/<int:number>/submit", methods=["POST"], tags=["Phiên bản quy trình"],
           parameters=[CODE, NUMBER], summary="Gửi bản nháp (hoặc bản bị từ chối) đi phê duyệt",
-          responses={200: "VersionDetail", 403: "Error", 404: "Error", 409: "Error"})
+          description="Bản nháp còn lỗi (theo bước kiểm tra) không gửi được: 422 với mọi phát hiện trong findings; "
+                      "cảnh báo không chặn.",
+          responses={200: "VersionDetail", 403: "Error", 404: "Error", 409: "Error", 422: "InvalidVersion"})
 def submit(code: str, number: int):
     session = db_session()
     return jsonify(version_detail(submit_version(session, code, number, g.actor_id, clock.now())))
