@@ -9,6 +9,7 @@ from jsonschema.exceptions import SchemaError
 
 from engine.workflow.findings import ERROR, WARNING, Finding
 from engine.workflow.forms import form_warnings, is_ui_schema
+from engine.workflow.sources import SourceError, check_depth
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
@@ -33,6 +34,11 @@ def form_findings(forms: dict[str, dict], ui_names: set[str]) -> list[Finding]:
         if name in ui_names:
             if not isinstance(document, dict):
                 findings.append(Finding(ERROR, f"biểu mẫu giao diện {name} phải là một đối tượng JSON", name))
+            continue
+        try:
+            check_depth(document, name, "JSON")  # forms from the studio arrive parsed, not through load_json
+        except SourceError as exc:
+            findings.append(Finding(ERROR, f"biểu mẫu {exc}", name))
             continue
         findings += [Finding(ERROR, f"biểu mẫu {name}: {message}", name) for message in _schema_problems(document)]
     usable = {name: document for name, document in forms.items()

@@ -40,7 +40,7 @@ def load_json(text: str, name: str):
         raise SourceError(f"{name}: không phải JSON hợp lệ ({exc.msg}, dòng {exc.lineno})") from None
     except RecursionError:
         raise SourceError(f"{name}: JSON lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp)") from None
-    _check_depth(value, name, "JSON")
+    check_depth(value, name, "JSON")
     return value
 
 
@@ -51,11 +51,11 @@ def load_toml(text: str, name: str) -> dict:
         raise SourceError(f"{name}: không phải TOML hợp lệ ({exc})") from None
     except RecursionError:
         raise SourceError(f"{name}: TOML lồng nhau quá sâu (tối đa {MAX_DEPTH} cấp)") from None
-    _check_depth(value, name, "TOML")
+    check_depth(value, name, "TOML")
     return value
 
 
-def _check_depth(value, name: str, kind: str) -> None:
+def check_depth(value, name: str, kind: str) -> None:
     """Walk without recursion: what the parser accepted may still be too deep for what reads it next."""
     stack = [(value, 1)]
     while stack:

@@ -364,6 +364,17 @@ def test_json_or_toml_nested_too_deep_is_a_finding(tmp_path, name, data):
         (name.split("/")[-1], True)]
 
 
+def test_a_form_handed_over_already_parsed_but_too_deep_is_a_finding(factory, org):
+    deep: dict = {}
+    node = deep
+    for _ in range(200):
+        node["items"] = {}
+        node = node["items"]
+    report = validate(factory, process([("ut_a", user_task("ut_a", "Nhập"))]), {"f.json": {"type": "object",
+                                                                                        "properties": deep}})
+    assert [(f.file, "lồng nhau quá sâu" in f.message) for f in report.errors] == [("f.json", True)]
+
+
 def test_load_procedures_loads_the_good_folders_and_leaves_nothing_of_a_bad_one(tmp_path, factory, org, now):
     procedure_folder(tmp_path, "tot", process([("ut_a", user_task("ut_a", "A"))]), "tthc_kt", code="T.tot")
     procedure_folder(tmp_path, "xau", process([("ut_a", user_task("ut_a", "A"))], {}), "tthc_kt", code="T.xau")
