@@ -37,6 +37,7 @@ ROLES = [
 USERS = [  # username, full name, [(role, unit code)]
     ("motcua.tinh", "Nguyễn Thị Lan", [("mot_cua", "000.00.01.H99")]),
     ("chuyenvien.vpdk", "Trần Văn Minh", [("chuyen_vien", "000.21.01.H99")]),
+    ("lanhdaophong.vpdk", "Hà Minh Tuấn", [("lanh_dao_phong", "000.21.01.H99")]),  # the land-change check
     ("lanhdao.vpdk", "Lê Hoàng Nam", [("lanh_dao", "000.21.01.H99")]),
     ("vanthu.vpdk", "Phạm Thị Hoa", [("van_thu", "000.21.01.H99")]),
     ("motcua.hoabinh", "Đỗ Thị Mai", [("mot_cua", "000.00.11.H99")]),

@@ -39,6 +39,7 @@ class WorkItem(Base):
         Index("ix_work_item_open_by_unit_role", "state", "unit_id", "role_key", "due_at"),  # "my units' work":
         # state first, so the open items are found without reading the finished ones that pile up behind them
         Index("ix_work_item_open_by_assignee", "assignee_id", "state", "due_at"),  # "assigned to me"
+        Index("ix_work_item_done_by", "completed_by_id", "completed_at"),  # "steps I completed", newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

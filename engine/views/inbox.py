@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, joinedload
 from engine.org import access
 from engine.infra.errors import ValidationFailed
 from engine.models import Dossier, Procedure, Unit, User, WorkItem
+from engine.infra.text import fold
 from engine.org.calendar import unit_calendar
+from engine.views.search import search_text_clause
 
 VIEWS = ("mine", "unit", "due_soon", "overdue")
 MAX_PER_PAGE = 100
@@ -60,19 +62,13 @@ def list_inbox(session: Session, user_id: int, now: datetime, *, view: str = "mi
     if view not in VIEWS:
         raise ValidationFailed("Không có danh sách công việc này.", {"view": [f"Chọn một trong: {', '.join(VIEWS)}."]})
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    mine = WorkItem.assignee_id == user_id
-    unit = WorkItem.assignee_id.is_(None)
-    base = [WorkItem.state == "ready", or_(mine, unit), access.grants_of(session, user_id).work_item_clause(now),
-            *_search_clauses(session, query, procedure_code)]
-    late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
-    soon = _due_soon_clause(session, base, now)
-    clauses = {"mine": mine, "unit": unit, "due_soon": soon, "overdue": late}
+    base, clauses = _views(session, user_id, now, query, procedure_code)
     counts = _counts(session, base, clauses)
     total = counts[view]
     pages = max(1, math.ceil(total / per_page))
     page = max(1, min(int(page), pages))
     statement = (
-        _joined(select(WorkItem)).where(*base, clauses[view])
+        joined(select(WorkItem)).where(*base, clauses[view])
         .options(joinedload(WorkItem.dossier).joinedload(Dossier.procedure))
         .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
         .limit(per_page).offset((page - 1) * per_page)
@@ -80,6 +76,22 @@ def list_inbox(session: Session, user_id: int, now: datetime, *, view: str = "mi
     items = list(session.scalars(statement).unique())
     rows = [(item, work_item_timing(session, item, now)) for item in items]
     return InboxPage(rows, total, page, per_page, pages, counts)
+
+
+def view_counts(session: Session, user_id: int, now: datetime, query: str = "",
+                procedure_code: str | None = None) -> dict[str, int]:
+    """The count of each view, searched and filtered as its tab would be (the badges of the other work lists)."""
+    return _counts(session, *_views(session, user_id, now, query, procedure_code))
+
+
+def _views(session: Session, user_id: int, now: datetime, query: str, procedure_code: str | None) -> tuple[list, dict]:
+    """The clauses every view shares (open, mine or unclaimed, workable by the user, searched) and each view's own."""
+    mine = WorkItem.assignee_id == user_id
+    unit = WorkItem.assignee_id.is_(None)
+    base = [WorkItem.state == "ready", or_(mine, unit), access.grants_of(session, user_id).work_item_clause(now),
+            *search_clauses(session, query, procedure_code)]
+    late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
+    return base, {"mine": mine, "unit": unit, "due_soon": _due_soon_clause(session, base, now), "overdue": late}
 
 
 def items_to_take(session: Session, dossier_id: int, user_id: int, now: datetime) -> list[NextItem]:
@@ -104,7 +116,7 @@ def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:
     return Timing(remaining, late, not late and remaining <= timedelta(hours=calendar.hours_per_day))
 
 
-def _joined(statement):
+def joined(statement):
     return (statement.join(Dossier, Dossier.id == WorkItem.dossier_id)
             .join(Procedure, Procedure.id == Dossier.procedure_id))
 
@@ -112,13 +124,13 @@ def _joined(statement):
 def _counts(session: Session, base: list, clauses: dict) -> dict[str, int]:
     """All four counts in one query."""
     columns = [func.coalesce(func.sum(case((clause, 1), else_=0)), 0).label(name) for name, clause in clauses.items()]
-    row = session.execute(_joined(select(*columns).select_from(WorkItem)).where(*base)).one()
+    row = session.execute(joined(select(*columns).select_from(WorkItem)).where(*base)).one()
     return {name: int(value) for name, value in zip(clauses, row)}
 
 
 def _due_soon_clause(session: Session, base: list, now: datetime):
     """Not late and due within one working day of the item's unit: one threshold instant per unit involved."""
-    unit_ids = session.scalars(_joined(select(WorkItem.unit_id).select_from(WorkItem))
+    unit_ids = session.scalars(joined(select(WorkItem.unit_id).select_from(WorkItem))
                                .where(*base, WorkItem.due_at >= now).distinct())
     per_unit = []
     for unit_id in unit_ids:
@@ -130,38 +142,17 @@ def _due_soon_clause(session: Session, base: list, now: datetime):
     return and_(WorkItem.due_at.is_not(None), WorkItem.due_at >= now, or_(*per_unit))
 
 
-def _search_clauses(session: Session, query: str, procedure_code: str | None) -> list:
+def search_clauses(session: Session, query: str, procedure_code: str | None) -> list:
+    """The procedure filter, and the words typed: part of the dossier's code, applicant name or id number, or of
+    the procedure's name, ignoring case and diacritics (the catalogue is small: its names are folded here)."""
     clauses = []
     if procedure_code:
         clauses.append(Procedure.code == procedure_code)
-    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    text = " ".join(fold(query or "").split())[:MAX_QUERY_LENGTH]
     if text:
-        lower = _unicode_lower(session)
-        pattern = "%" + _escape_like(text.lower()) + "%"
-        clauses.append(or_(
-            lower(Dossier.code).like(pattern, escape="\\"),
-            lower(Dossier.applicant["name"].as_string()).like(pattern, escape="\\"),
-            lower(Procedure.name).like(pattern, escape="\\"),
-        ))
+        named = [id_ for id_, name in session.execute(select(Procedure.id, Procedure.name)) if text in fold(name)]
+        clauses.append(or_(search_text_clause(text), Procedure.id.in_(named)) if named else search_text_clause(text))
     return clauses
-
-
-def _unicode_lower(session: Session):
-    """A lower() that folds Vietnamese capitals (Đ, Ô, Ư…): PostgreSQL's does; SQLite's folds ASCII only,
-    so on SQLite the query's connection gets Python's str.lower as a deterministic SQL function."""
-    bind = session.connection()
-    if bind.dialect.name != "sqlite":
-        return func.lower
-    bind.connection.driver_connection.create_function("motcua_lower", 1, _lower, deterministic=True)
-    return func.motcua_lower
-
-
-def _lower(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def names_for_items(session: Session, items: list[WorkItem]) -> dict[int, tuple[str, str | None]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.infra.text import fold
@@ -27,7 +27,8 @@ class SearchPage:
 
 def search_dossiers(session: Session, user_id: int, query: str = "", status: int | None = None, page: int = 1,
                     per_page: int = 25) -> SearchPage:
-    """Newest first; `query` matches part of the code or of the applicant's name (case-insensitive)."""
+    """Newest first; `query` matches part of the code, of the applicant's name or id number, ignoring case and
+    diacritics ("nguyen van kiem thu" finds "Nguyễn Văn Kiểm Thử")."""
     page, per_page = min(max(1, int(page)), MAX_PAGE), min(max(1, int(per_page)), MAX_PER_PAGE)
     units = access.grants_of(session, user_id).dossier_units()
     if not units:
@@ -38,13 +39,7 @@ def search_dossiers(session: Session, user_id: int, query: str = "", status: int
     if FULL_CODE.fullmatch(text):  # a whole dossier code, typed or scanned from a receipt: the unique index
         statement = statement.where(Dossier.code == text)
     elif text:
-        pattern = f"%{_escape(text.lower())}%"
-        # SQLite lowers ASCII letters only: names are matched as typed and in lower case.
-        name = Dossier.applicant["name"].as_string()
-        statement = statement.where(or_(func.lower(Dossier.code).like(pattern, escape="\\"),
-                                        func.lower(name).like(pattern, escape="\\"),
-                                        name.like(f"%{_escape(text)}%", escape="\\"),
-                                        Dossier.applicant["id_number"].as_string() == text))
+        statement = statement.where(search_text_clause(text))
     if status is not None:
         statement = statement.where(Dossier.status == status)
     rows = list(session.scalars(statement.order_by(Dossier.received_at.desc(), Dossier.id.desc())
@@ -61,6 +56,12 @@ def search_procedures(session: Session, query: str, active_only: bool = True) ->
         statement = statement.where(Procedure.active_version_id.is_not(None))
     rows = session.scalars(statement)
     return [p for p in rows if all(w in fold(f"{p.name} {p.code} {p.slug} {p.field}") for w in words)]
+
+
+def search_text_clause(query: str):
+    """Dossiers whose folded code, applicant name or id number (Dossier.search_text) hold the folded query:
+    trigram-indexed on PostgreSQL."""
+    return Dossier.search_text.like(f"%{_escape(' '.join(fold(query).split()))}%", escape="\\")
 
 
 def _escape(text: str) -> str:
