@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from apicalls import DOSSIER, bearer, call, refusals, token_for
-from webpages import PASSWORD, csrf_token, inbox_items, login, post_form, receive
+from webpages import PASSWORD, csrf_token, form_token, inbox_items, login, post_form, receive
 
 from engine import get_dossier, reset_password, ValidationFailed
 from engine.infra.db import unit_of_work
@@ -142,7 +142,7 @@ def test_another_units_dossier_code_is_answered_like_a_code_never_issued_and_log
 def test_a_caller_without_the_role_gets_403_before_the_body_is_read(client, factory, org, now):
     received = receive(factory, org, now).code
     [item_id] = [i for i, _bpmn, code in inbox_items(factory, org["motcua.tinh"]) if code == received]
-    attempts = [  # (url, what the caller sends): reception, a desk step, an approval, each by a specialist
+    attempts = [  # (url, what the caller sends): reception, a desk step, an approval, an upload, by a specialist
         ("/api/v1/dossiers", {**DOSSIER, "applicant": {"name": "A", "email": SLOW_EMAIL}}),
         (f"/api/v1/work-items/{item_id}/complete", {"data": {"ghi_chu_tiep_nhan": "x" * 500_000}}),
         ("/api/v1/procedures/1.004227/versions/1/approve", {"decision_number": "x" * 500_000}),
@@ -154,7 +154,11 @@ def test_a_caller_without_the_role_gets_403_before_the_body_is_read(client, fact
         answer = client.post(url, input_stream=stream, content_length=len(body), content_type="application/json",
                              headers=bearer(token))
         assert (answer.status_code, stream.consumed) == (403, 0), url
-    assert len(refusals(factory)) == 3
+    upload = CountingStream(b"PK\x03\x04" + b"0" * 100_000)  # a designer's zip, sent by a specialist
+    answer = client.post("/api/v1/procedures/1.004227/versions", input_stream=upload, content_length=100_004,
+                         content_type="application/zip", headers=bearer(token))
+    assert (answer.status_code, upload.consumed) == (403, 0)
+    assert len(refusals(factory)) == 4
 
 
 def test_the_slow_email_is_refused_at_once_beside_its_field(client, factory, org):
@@ -243,15 +247,16 @@ def nothing_stored(factory, app) -> bool:
 def test_a_file_over_the_limit_is_413_as_it_streams_in_and_nothing_is_stored(small_limits, factory, org):
     client = small_limits.test_client()
     login(client, "motcua.tinh")
-    token = csrf_token(client.get(RECEPTION_URL).get_data(as_text=True))
+    page = client.get(RECEPTION_URL).get_data(as_text=True)
+    token, once = csrf_token(page), form_token(page)
     big = PDF + b"0" * 100_000  # over the file's limit, under the post's
     answer = client.post(RECEPTION_URL, content_type="multipart/form-data", data={
-        "csrf_token": token, **DESK_FIELDS, "file_1": (io.BytesIO(big), "gcn-quet.pdf")})
+        "csrf_token": token, "form_token": once, **DESK_FIELDS, "file_1": (io.BytesIO(big), "gcn-quet.pdf")})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 413 and "gcn-quet.pdf" in html and "mỗi tệp tối đa 0.05 MB" in html
     assert nothing_stored(factory, small_limits)
     fine = client.post(RECEPTION_URL, content_type="multipart/form-data", data={
-        "csrf_token": token, **DESK_FIELDS, "file_1": (io.BytesIO(PDF), "gcn-quet.pdf")})
+        "csrf_token": token, "form_token": once, **DESK_FIELDS, "file_1": (io.BytesIO(PDF), "gcn-quet.pdf")})
     assert fine.status_code == 302  # the same post with a small scan is received
 
 
