@@ -37,7 +37,7 @@ def search_dossiers(session: Session, user_id: int, query: str = "", status: int
                  .where(or_(Dossier.receiving_unit_id.in_(units), Dossier.deciding_unit_id.in_(units))))
     text = (query or "").strip()
     if FULL_CODE.fullmatch(text):  # a whole dossier code, typed or scanned from a receipt: the unique index
-        statement = statement.where(Dossier.code == text)
+        statement = statement.where(Dossier.code.in_({text, text.upper()}))  # codes are written in capitals
     elif text:
         statement = statement.where(search_text_clause(text))
     if status is not None:

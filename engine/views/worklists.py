@@ -68,11 +68,17 @@ def tab_counts(session: Session, user_id: int, now: datetime, query: str = "",
                procedure_code: str | None = None) -> dict[str, int]:
     """The inbox views' counts, and the team view's when the user leads a unit."""
     counts = view_counts(session, user_id, now, query, procedure_code)
+    team = team_count(session, user_id, query, procedure_code)
+    return counts if team is None else {**counts, "team": team}
+
+
+def team_count(session: Session, user_id: int, query: str = "", procedure_code: str | None = None) -> int | None:
+    """How many open steps the units the user leads have (searched as the team view is); None for a non-leader."""
     led = _led_units(session, user_id)
-    if led:
-        counts["team"] = session.scalar(joined(select(func.count()).select_from(WorkItem))
-                                        .where(*_team_clauses(session, led, query, procedure_code)))
-    return counts
+    if not led:
+        return None
+    return session.scalar(joined(select(func.count()).select_from(WorkItem))
+                          .where(*_team_clauses(session, led, query, procedure_code)))
 
 
 def list_team(session: Session, user_id: int, now: datetime, *, query: str = "", procedure_code: str | None = None,

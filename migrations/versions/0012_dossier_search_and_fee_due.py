@@ -26,10 +26,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('fee_due_basis', sa.String(length=255), nullable=True))
     _backfill(op.get_bind())
     if op.get_bind().dialect.name == 'postgresql':
-        # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it. It goes to the public
+        # schema unless the database has it already; its operator class is named with the schema it is in, so the
+        # index does not depend on the search path.
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+        schema = op.get_bind().scalar(sa.text(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"))
         op.create_index('ix_dossier_search_text', 'dossier', ['search_text'], postgresql_using='gin',
-                        postgresql_ops={'search_text': 'gin_trgm_ops'})
+                        postgresql_ops={'search_text': f'{schema}.gin_trgm_ops'})
     else:
         op.create_index('ix_dossier_search_text', 'dossier', ['search_text'])
     op.create_index('ix_work_item_done_by', 'work_item', ['completed_by_id', 'completed_at'])

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from engine import complete_task, dossier_events, fire_due_timers, get_dossier, receive_dossier
 
 from tests.driving import open_items
-from engine.org.accounts import create_user, grant_role
 from engine.infra.clock import VN_TZ
 from engine.infra.db import unit_of_work
 from engine.infra.errors import ValidationFailed
@@ -36,13 +35,9 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def people(factory, org, now):
-    """The demo users, plus a head of the registration department: no demo user holds lanh_dao_phong."""
-    with unit_of_work(factory) as s:
-        head = create_user(s, "lanhdaophong.vpdk", "Vũ Đức Thắng", "mat-khau-thu-nghiem", now)
-        grant_role(s, head, "lanh_dao_phong", LAND_UNIT)
-        s.flush()
-        return {**org, "lanhdaophong.vpdk": head.id}
+def people(org):
+    """The demo users: the head of the registration department (lanh_dao_phong) among them."""
+    return org
 
 
 def inbox(factory, user_id) -> list[str]:
