@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 from flask_babel import gettext as _
 
-from engine import group_thousands, HISTORY_LABEL_PARAMS, status_label, STATUS_LABELS, VERDICT_LABELS, VN_TZ
+from engine import (format_amount, group_thousands, HISTORY_LABEL_PARAMS, status_label, STATUS_LABELS, VERDICT_LABELS,
+                    VN_TZ)
 
 NONE = "—"
 
@@ -61,4 +62,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(verdict_label)
     app.add_template_filter(history_text)
     app.add_template_filter(group_thousands, "thousands")
+    app.add_template_filter(format_amount, "amount")  # 10.000 đồng
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS

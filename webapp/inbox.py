@@ -13,19 +13,22 @@ from engine import (
     complete_task,
     dossier_context,
     list_attachments,
+    list_done,
     list_inbox,
+    list_team,
     list_procedures,
     open_task,
     prefilled,
     signature_block,
     step_records,
+    team_count,
     store_attachment,
     unclaim_task,
     ValidationFailed,
     VIEWS,
 )
 
-from .auth import login_required
+from .auth import login_required, safe_next
 from .db import db_session, discard
 from .guards import decimal
 from .i18n import N_
@@ -34,7 +37,9 @@ from .taskform import errors_by_field, form_fields, form_values, parse_form, wor
 bp = Blueprint("inbox", __name__)
 
 VIEW_LABELS = {"mine": N_("Được giao cho tôi"), "unit": N_("Chưa nhận của đơn vị"),
-               "due_soon": N_("Sắp đến hạn"), "overdue": N_("Quá hạn")}
+               "due_soon": N_("Sắp đến hạn"), "overdue": N_("Quá hạn"), "team": N_("Việc của đơn vị"),
+               "done": N_("Đã xử lý")}
+LISTS = {"team": list_team, "done": list_done}  # beside the inbox views (engine VIEWS)
 FILE_FIELD = "tep_dinh_kem"
 
 
@@ -45,13 +50,20 @@ def index():
     query, procedure = request.args.get("q", "").strip(), request.args.get("procedure", "").strip() or None
     session, now = db_session(), clock.now()
     options = {"query": query, "procedure_code": procedure, "page": request.args.get("page", 1, type=int) or 1}
-    result = list_inbox(session, g.user.id, now, view=view if view in VIEWS else "mine", **options)
-    if view not in VIEWS:  # no tab chosen: open where the work is, the unit's pool when nothing is mine yet
-        view = "mine"
-        if not result.total and result.counts["unit"]:
-            view, result = "unit", list_inbox(session, g.user.id, now, view="unit", **options)
-    return render_template("inbox.html", inbox=result, rows=result.rows, view=view, query=query,
-                           procedure=procedure or "", procedures=list_procedures(session), views=VIEW_LABELS,
+    if view in LISTS:
+        result = LISTS[view](session, g.user.id, now, **options)
+        counts = result.counts
+    else:
+        result = list_inbox(session, g.user.id, now, view=view if view in VIEWS else "mine", **options)
+        if view not in VIEWS:  # no tab chosen: open where the work is, the unit's pool when nothing is mine yet
+            view = "mine"
+            if not result.total and result.counts["unit"]:
+                view, result = "unit", list_inbox(session, g.user.id, now, view="unit", **options)
+        team = team_count(session, g.user.id, query, procedure)
+        counts = {**result.counts, **({"team": team} if team is not None else {})}
+    views = {key: label for key, label in VIEW_LABELS.items() if key != "team" or "team" in counts}
+    return render_template("inbox.html", inbox=result, rows=result.rows, view=view, query=query, counts=counts,
+                           procedure=procedure or "", procedures=list_procedures(session), views=views,
                            dossier_link=_dossier_link)
 
 
@@ -107,6 +119,7 @@ def unclaim(item_id: int):
 @bp.post("/tasks/<int:item_id>/assign")
 @login_required
 def assign(item_id: int):
+    """A leader hands the step to an official (from its page or the team list), or back to the unit's pool."""
     raw = request.form.get("assignee_id", "").strip()
     assignee_id = decimal(raw)
     if raw and assignee_id is None:
@@ -114,7 +127,7 @@ def assign(item_id: int):
     item = assign_task(db_session(), item_id, assignee_id, g.user.id, clock.now())
     flash(_("Đã giao lại công việc.") if item.assignee_id else _("Đã chuyển công việc về danh sách chưa nhận."),
           "success")
-    return redirect(url_for(".task", item_id=item_id))
+    return redirect(safe_next(request.form.get("next"), url_for(".task", item_id=item_id)))
 
 
 @bp.get("/tasks/<int:item_id>/signature")
@@ -135,7 +148,7 @@ def _task_page(access) -> dict:
             "dossier_url": _dossier_url(item.dossier.code), "submitted": None, "file_field": FILE_FIELD,
             "prefill": prefilled(item.dossier, ui)}
     if page["may_assign"]:
-        page["assignees"] = assignable_users(session, item.id, g.user.id)
+        page["assignees"] = assignable_users(session, item.id, g.user.id, clock.now())
     if item.state == "completed":
         page["submitted"] = step_records(session, [item])[0]
     return page

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from engine import task_form
+from engine import group_thousands, task_form
 
 EMPTY_SCHEMA = {"type": "object", "properties": {}}
 TRUE_VALUES = {"on", "true", "1", "yes"}
+GROUPED = re.compile(r"[0-9]{1,3}(?:([. ])[0-9]{3})(?:\1[0-9]{3})*")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def _field(name: str, spec: dict, ui: dict, required: bool) -> FormField:
         return FormField(kind="unsupported", **common)
     if kind == "boolean":
         return FormField(kind="checkbox", **common)
+    if kind == "integer" and ui.get("ui:widget") == "amount":  # đồng, shown grouped: 10.000
+        return FormField(kind="amount", minimum=spec.get("minimum"), maximum=spec.get("maximum"), **common)
     if kind in {"integer", "number"}:
         return FormField(kind="number", step="1" if kind == "integer" else "any",
                          minimum=spec.get("minimum"), maximum=spec.get("maximum"), **common)
@@ -146,6 +150,8 @@ def _initial(field: FormField, default):
         return [str(v) for v in default] if isinstance(default, list) else []
     if field.kind == "lines":
         return "\n".join(str(v) for v in default) if isinstance(default, list) else ""
+    if field.kind == "amount" and isinstance(default, int) and not isinstance(default, bool):
+        return group_thousands(default)
     return default
 
 
@@ -168,7 +174,10 @@ def errors_by_field(errors: dict[str, list[str]], fields: list[FormField]) -> di
 
 
 def _number(raw: str, kind: type):
-    text = raw.strip().replace(",", ".")  # a Vietnamese decimal comma
+    text = raw.strip().removesuffix("đồng").strip()
+    if kind is int and GROUPED.fullmatch(text):  # 10.000 or 10 000: Vietnamese thousands separators
+        text = text.replace(".", "").replace(" ", "")
+    text = text.replace(",", ".")  # a Vietnamese decimal comma
     try:
         value = int(text) if kind is int else float(text)
     except ValueError:

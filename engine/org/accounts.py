@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.infra.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
-from engine.models import Membership, Role, Unit, User
-from engine.org.access import forget_grants
+from engine.models import Delegation, Membership, Role, Unit, User
+from engine.org.access import NO_DOSSIER_ROLES, forget_grants
 
 _HASHER = PasswordHasher()
 # A real hash to verify against when the user does not exist, so timing does not reveal usernames.
@@ -109,4 +109,23 @@ def role_holders(session: Session, role_key: str, unit_id: int) -> list[User]:
     return list(session.scalars(
         select(User).join(Membership, Membership.user_id == User.id).join(Role, Membership.role_id == Role.id)
         .where(Role.key == role_key, Membership.unit_id == unit_id, User.is_active.is_(True))
+        .distinct().order_by(User.full_name, User.id)))
+
+
+def role_delegates(session: Session, role_key: str, unit_id: int, procedure_id: int | None,
+                   now: datetime) -> list[User]:
+    """Active users acting in the role at the unit now under a valid delegation (for the procedure or any), by name."""
+    return list(session.scalars(
+        select(User).join(Delegation, Delegation.to_user_id == User.id)
+        .where(Delegation.role_key == role_key, Delegation.unit_id == unit_id, Delegation.revoked_at.is_(None),
+               Delegation.valid_from <= now, Delegation.valid_to > now, User.is_active.is_(True),
+               (Delegation.procedure_id.is_(None) | (Delegation.procedure_id == procedure_id)))
+        .distinct().order_by(User.full_name, User.id)))
+
+
+def unit_officials(session: Session, unit_id: int) -> list[User]:
+    """Active users working dossiers at the unit (any role but designer and administrator), by name."""
+    return list(session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).join(Role, Membership.role_id == Role.id)
+        .where(Membership.unit_id == unit_id, Role.key.not_in(sorted(NO_DOSSIER_ROLES)), User.is_active.is_(True))
         .distinct().order_by(User.full_name, User.id)))

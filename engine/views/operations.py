@@ -16,6 +16,7 @@ from engine.models import (
 )
 from engine.onestop.statuses import STATUS_LABELS
 from engine.org import access
+from engine.org.accounts import unit_officials
 from engine.views.timeline import HistoryEntry, TimelineStep, dossier_history, dossier_timeline
 
 LIST_LIMIT = 500  # rows per list: more than that waiting is an incident to solve at its cause, not to page through
@@ -88,6 +89,7 @@ class UnassignableRow:
     role_name: str | None  # None: the lane names a role that does not exist
     ready_at: datetime
     due_at: datetime | None
+    officials: tuple[tuple[int, str], ...] = ()  # (user id, full name) of the unit's officials, to hand it to
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,18 @@ def unassignable_items(session: Session, user_id: int, now: datetime) -> list[Un
     """Open steps whose role at their unit no active member holds and no valid delegation covers, oldest first."""
     _check(session, user_id)
     rows = session.execute(_unassignable(now).add_columns(
-        Dossier.code, WorkItem.name, Unit.name, WorkItem.role_key, Role.name, WorkItem.ready_at, WorkItem.due_at)
+        Dossier.code, WorkItem.name, Unit.name, WorkItem.role_key, Role.name, WorkItem.ready_at, WorkItem.due_at,
+        WorkItem.unit_id)
         .join(Unit, Unit.id == WorkItem.unit_id).outerjoin(Role, Role.key == WorkItem.role_key)
-        .order_by(WorkItem.ready_at, WorkItem.id).limit(LIST_LIMIT))
-    return [UnassignableRow(*row) for row in rows]
+        .order_by(WorkItem.ready_at, WorkItem.id).limit(LIST_LIMIT)).all()
+    officials = {unit_id: tuple((u.id, u.full_name) for u in unit_officials(session, unit_id))
+                 for unit_id in {row[-1] for row in rows}}
+    return [UnassignableRow(*row[:-1], officials=officials[row[-1]]) for row in rows]
+
+
+def unassignable_ids(session: Session, item_ids, now: datetime) -> set[int]:
+    """Which of these work items nobody can take (no holder, no delegate, no active assignee)."""
+    return set(session.scalars(_unassignable(now).where(WorkItem.id.in_(list(item_ids))))) if item_ids else set()
 
 
 def dossier_operations(session: Session, code: str, user_id: int) -> DossierOperations:
@@ -204,8 +214,11 @@ def _instances(session: Session, where, order) -> list[InstanceRow]:
 
 def _unassignable(now: datetime):
     """Open work items that no active member holding their role at their unit, and no active delegate under a
-    delegation valid now (for their procedure or any), could take: one statement, two NOT EXISTS."""
+    delegation valid now (for their procedure or any), could take, and that no active official was handed by a
+    leader or an administrator: one statement, three NOT EXISTS."""
     member, delegate, role = aliased(User), aliased(User), aliased(Role)  # never correlated with the outer query
+    assignee = aliased(User)
+    handed = select(assignee.id).where(assignee.id == WorkItem.assignee_id, assignee.is_active.is_(True))
     held = (select(Membership.id).join(role, role.id == Membership.role_id)
             .join(member, member.id == Membership.user_id)
             .where(role.key == WorkItem.role_key, Membership.unit_id == WorkItem.unit_id, member.is_active.is_(True)))
@@ -215,4 +228,4 @@ def _unassignable(now: datetime):
                         or_(Delegation.procedure_id.is_(None), Delegation.procedure_id == Dossier.procedure_id),
                         delegate.is_active.is_(True)))
     return (select(WorkItem.id).join(Dossier, Dossier.id == WorkItem.dossier_id)
-            .where(WorkItem.state == "ready", ~exists(held), ~exists(delegated)))
+            .where(WorkItem.state == "ready", ~exists(held), ~exists(delegated), ~exists(handed)))

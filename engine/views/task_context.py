@@ -118,7 +118,7 @@ def signature_block(session: Session, item_id: int, user_id: int, now: datetime)
                           names.get(item.on_behalf_of_id, ""), names.get(item.completed_by_id, ""), unit, item)
 
 
-PREFILL_FIELDS = ("return_method", "return_address", "code")  # dossier fields a form may start from
+PREFILL_FIELDS = ("return_method", "return_address", "code", "fee_due_amount")  # dossier fields a form may start from
 
 
 def prefilled(dossier: Dossier, ui: dict | None) -> dict:

@@ -240,4 +240,9 @@ def apply_action(setting: Setting, dossier: SimDossier, props: dict, data: dict,
         return f"Gia hạn (văn bản xin lỗi): hạn mới {new_due.astimezone(VN_TZ):%H:%M %d/%m/%Y}."
     if action == "notify":
         return "Thông báo cho người nộp (khi chạy thử không gửi)."
+    if action == "assess_fee":  # engine.onestop.fees: the amount the process computed becomes the fee due
+        due = data.get("le_phi_phai_thu")
+        return f"Mức phí phải thu: {due} đồng." if due is not None else "Quy trình không tính mức phí phải thu."
+    if action == "record_fee":
+        return f"Ghi nhận thu phí {data.get('so_tien_phi')} đồng, biên lai số {data.get('so_bien_lai')}."
     raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ.")

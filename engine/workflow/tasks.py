@@ -14,7 +14,8 @@ from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Dossier, ProcessInstance, ProcessVersion, User, WorkItem
 from engine.org import access
-from engine.org.accounts import role_holders
+from engine.infra import clock
+from engine.org.accounts import role_delegates, role_holders, unit_officials
 from engine.workflow import runtime, store
 from engine.workflow.catalog import version_bundle
 from engine.workflow.forms import validate_form
@@ -109,13 +110,16 @@ def unclaim_task(session: Session, item_id: int, user_id: int, now: datetime) ->
 
 
 def assign_task(session: Session, item_id: int, assignee_id: int | None, actor_id: int, now: datetime) -> WorkItem:
-    """A leader of the item's unit hands an open item to an official holding its role there, or back to the pool."""
-    item = _led_item(session, item_id, actor_id)
+    """A leader of the item's unit hands an open item to an official holding its role there (or acting in it
+    under a valid delegation), or back to the pool. A step nobody can take (no holder, no delegate) goes to any
+    official of its unit, by a leader of the unit or an administrator."""
+    item = _led_item(session, item_id, actor_id, now)
     if item.state != "ready":
         raise Conflict(f"Công việc '{item.name}' không còn chờ xử lý.")
-    if assignee_id is not None and assignee_id not in {u.id for u in _role_holders(session, item)}:
+    if assignee_id is not None and assignee_id not in {u.id for u in _candidates(session, item, now)[0]}:
         raise ValidationFailed("Không giao được công việc.", {
-            "assignee_id": ["Người được giao phải giữ vai trò của bước này tại đơn vị."]})
+            "assignee_id": ["Người được giao phải giữ vai trò của bước này tại đơn vị (hoặc được ủy quyền); bước "
+                            "không ai giữ vai trò thì giao cho một công chức của đơn vị."]})
     previous = item.assignee_id
     if previous == assignee_id:
         return item
@@ -128,25 +132,47 @@ def assign_task(session: Session, item_id: int, assignee_id: int | None, actor_i
     return item
 
 
-def assignable_users(session: Session, item_id: int, actor_id: int) -> list[User]:
-    """Who a leader of the item's unit may hand it to: active holders of its role there, by name."""
-    return _role_holders(session, _led_item(session, item_id, actor_id))
+def assignable_users(session: Session, item_id: int, actor_id: int, now: datetime | None = None) -> list[User]:
+    """Who a leader of the item's unit may hand it to: active holders of its role there and its delegates, by
+    name; for a step nobody can take, the unit's officials."""
+    now = now or clock.now()
+    return _candidates(session, _led_item(session, item_id, actor_id, now), now)[0]
+
+
+def nobody_can_take(session: Session, item: WorkItem, now: datetime) -> bool:
+    """No active official holds the item's role at its unit and no valid delegation covers it."""
+    return _candidates(session, item, now)[1]
 
 
 def may_assign(session: Session, item: WorkItem, user_id: int) -> bool:
     return access.grants_of(session, user_id).leads(item.unit_id)
 
 
-def _led_item(session: Session, item_id: int, actor_id: int) -> WorkItem:
+def _led_item(session: Session, item_id: int, actor_id: int, now: datetime) -> WorkItem:
+    """The item, if the actor leads its unit, or is an administrator and nobody can take it."""
     item = session.get(WorkItem, item_id)
     if item is None:
         raise NotFound(f"Không có công việc #{item_id}.")
-    access.check_lead(access.grants_of(session, actor_id), item.unit_id)
+    grants = access.grants_of(session, actor_id)
+    if not (access.is_admin(grants) and nobody_can_take(session, item, now)):
+        access.check_lead(grants, item.unit_id)
     return item
 
 
-def _role_holders(session: Session, item: WorkItem) -> list[User]:
-    return role_holders(session, item.role_key, item.unit_id)
+def _candidates(session: Session, item: WorkItem, now: datetime) -> tuple[list[User], bool]:
+    procedure_id = session.scalar(select(Dossier.procedure_id).where(Dossier.id == item.dossier_id))
+    return assignment_candidates(session, item.role_key, item.unit_id, procedure_id, now)
+
+
+def assignment_candidates(session: Session, role_key: str, unit_id: int, procedure_id: int | None,
+                          now: datetime) -> tuple[list[User], bool]:
+    """(whom a step of this role, unit and procedure may be handed to, whether nobody can take it by role or
+    delegation): its holders and delegates, or else every official of the unit."""
+    people = {u.id: u for u in role_holders(session, role_key, unit_id)}
+    people.update({u.id: u for u in role_delegates(session, role_key, unit_id, procedure_id, now)})
+    if people:
+        return sorted(people.values(), key=lambda u: (u.full_name, u.id)), False
+    return unit_officials(session, unit_id), True
 
 
 def complete_task(session: Session, item_id: int, data: dict | Callable[[dict], dict], actor_id: int,
