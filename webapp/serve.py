@@ -42,7 +42,7 @@ def gunicorn_options(settings: Settings) -> dict:
         "bind": [address.strip() for address in settings.web_bind.split(",") if address.strip()],
         "workers": max(settings.web_workers, 1),
         "threads": threads,
-        # gthread keeps a thread per connection: a slow client or a keep-alive waits without holding a process
+        # gthread: a pool of threads per process; idle keep-alive connections wait in a poller, holding no thread
         "worker_class": "gthread" if threads > 1 else "sync",
         "timeout": settings.web_timeout,
         "graceful_timeout": settings.web_timeout,
