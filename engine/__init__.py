@@ -171,6 +171,21 @@ from engine.views.dry_run import DryRunPage, dry_run_page
 from engine.workflow.dry_run import PACES as DRY_RUN_PACES
 from engine.workflow.dry_run import dry_run, dry_run_paths, gate as dry_run_gate
 
+# Receiving once (the officials' issue, items 3, 9, 10): form tokens, API idempotency keys, likely duplicates,
+# online submissions checked at the desk (received or refused), one register number on Mẫu 01 and Mẫu 07
+from engine.onestop.online import receive_submission, refuse_submission, submission_for_check, waiting_submissions
+from engine.onestop.repeats import (
+    EarlierSubmission,
+    FieldConflict,
+    LikelyDuplicate,
+    claim_form_token,
+    claim_idempotency_key,
+    record_form_outcome,
+    record_idempotent_answer,
+)
+from engine.onestop.intake_slips import slip_dossier_code, slip_of_dossier
+from engine.onestop.statuses import SUBMITTED
+
 _actions.use_actions(ACTIONS)
 
 

@@ -1,17 +1,19 @@
 """The tables of motcua; one module per group, all on one metadata."""
 from .audit import Event
 from .base import Base, UTCDateTime
-from .dossiers import Dossier, DossierSequence
+from .dossiers import Dossier, DossierSequence, RegisterSequence
 from .instances import Message, ProcessInstance, WorkItem
 from .letters import DossierLetter
 from .notifications import Notification
 from .org import CalendarDay, Delegation, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
 from .records import ApiToken, Attachment, Evaluation, IntakeSlip
+from .submissions import FormSubmission, IdempotencyKey
 
 metadata = Base.metadata
 
 __all__ = [
     "ApiToken", "Attachment", "Base", "CalendarDay", "Evaluation", "IntakeSlip", "Delegation", "Dossier", "DossierLetter", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
+    "FormSubmission", "IdempotencyKey", "RegisterSequence",  # reception: register numbers, repeat-proof submissions
 ]

@@ -44,11 +44,18 @@ class Dossier(Base):
     fee_paid_amount: Mapped[Optional[int]] = mapped_column(BigInteger)  # đồng (land levies pass 2^31); None until recorded
     fee_receipt_no: Mapped[Optional[str]] = mapped_column(String(100))
     fee_paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # online: when the citizen submitted
+    register_year: Mapped[Optional[int]] = mapped_column(SmallInteger)  # the receiving unit's sổ (Mẫu 07) …
+    register_number: Mapped[Optional[int]] = mapped_column(Integer)  # … and its STT, on Mẫu 01; None until received
 
     procedure: Mapped[Procedure] = relationship()
     process_version: Mapped[ProcessVersion] = relationship()
     receiving_unit: Mapped[Unit] = relationship(foreign_keys=[receiving_unit_id])
     deciding_unit: Mapped[Unit] = relationship(foreign_keys=[deciding_unit_id])
+
+
+# One STT per receiving unit and year: the number Mẫu 01 prints and Mẫu 07 lists.
+Index("uq_dossier_register", Dossier.receiving_unit_id, Dossier.register_year, Dossier.register_number, unique=True)
 
 
 class DossierSequence(Base):
@@ -58,4 +65,14 @@ class DossierSequence(Base):
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class RegisterSequence(Base):
+    """Last register number (STT of the sổ theo dõi hồ sơ) handed out per receiving unit and year."""
+
+    __tablename__ = "register_sequence"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)

@@ -44,6 +44,7 @@ class IntakeSlip(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossier.id"))  # an online dossier refused (Mẫu 03)
 
 
 class Evaluation(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
-from engine.models import Event, IntakeSlip, Procedure, Unit, User
+from engine.models import Dossier, Event, IntakeSlip, Procedure, Unit, User
 from engine.onestop.reception import CHANNELS, applicant_errors, desk_unit
 from engine.org import access
 from engine.workflow.catalog import get_procedure
@@ -75,6 +75,18 @@ def slip_parties(session: Session, slip: IntakeSlip) -> tuple[Procedure, Unit, U
     """The procedure, the issuing unit and the officer a printed slip names."""
     officer = session.get(User, slip.actor_id) if slip.actor_id is not None else None
     return session.get(Procedure, slip.procedure_id), session.get(Unit, slip.unit_id), officer
+
+
+def slip_of_dossier(session: Session, dossier_id: int) -> IntakeSlip | None:
+    """The Mẫu 03 that refused an online submission at the desk, if it was refused."""
+    return session.scalar(select(IntakeSlip).where(IntakeSlip.dossier_id == dossier_id).limit(1))
+
+
+def slip_dossier_code(session: Session, slip: IntakeSlip) -> str | None:
+    """The code of the online dossier a slip refused (printed on its Mẫu 03); None for a walk-in's slip."""
+    if slip.dossier_id is None:
+        return None
+    return session.scalar(select(Dossier.code).where(Dossier.id == slip.dossier_id))
 
 
 def parent_unit(session: Session, unit: Unit) -> Unit | None:

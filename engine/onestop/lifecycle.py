@@ -16,7 +16,7 @@ from engine.infra.errors import Conflict, ValidationFailed
 from engine.models import Dossier, ProcessInstance, WorkItem
 from engine.onestop.intake_slips import MAX_ITEM_CHARS, MAX_REASON_CHARS
 from engine.onestop.notices import queue_for_dossier
-from engine.onestop.statuses import effective_due
+from engine.onestop.statuses import effective_due, on_time_verdict  # noqa: F401 - read from here too
 from engine.onestop.legal_clock import restart_clock, stop_clock
 from engine.org.calendar import unit_calendar
 
@@ -99,21 +99,12 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
                                                            WorkItem.state == "ready")):
             item.state = "cancelled"
     before, dossier.status, dossier.paused_at = dossier.status, 8, None
+    dossier.finished_at = dossier.finished_at or now  # the end time its verdict is judged by
     record_event(session, action="dossier_stopped", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  status_before=before, status_after=8, detail={"reason": reason, "stage": stage})
     issue_letter(session, dossier.id, "stop", {"reason": reason, "stage": stage}, now, actor_id)
     session.flush()
     return dossier
-
-
-def on_time_verdict(dossier: Dossier) -> str | None:
-    """Statistics' verdict once finished: against the due date (never the extended one); more than one
-    supplement request during processing counts as late."""
-    if dossier.finished_at is None or dossier.due_at is None:
-        return None
-    if dossier.supplement_count > 1 or dossier.finished_at > dossier.due_at:
-        return "late"
-    return "on_time"
 
 
 def issue_extension(session: Session, code: str, new_day: date, reason: str, actor_id: int,
@@ -186,7 +177,8 @@ STATE_RULES = {
     "withdraw": lambda d: d.status in OPEN_STATUSES | {5},
     "extend": lambda d: d.status in OPEN_STATUSES | {5} and d.due_at is not None,
     "stop": lambda d: d.status in OPEN_STATUSES | {5, 7},
-    "record_fee": lambda d: d.fee_paid_amount is None and d.status not in {3, 8},  # see onestop.fees
+    "record_fee": lambda d: d.fee_paid_amount is None and d.status not in {1, 3, 8},  # see onestop.fees
+    "intake": lambda d: d.status == 1,  # an online submission the desk checks: receive or refuse (onestop.online)
 }
 
 

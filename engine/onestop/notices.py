@@ -120,7 +120,19 @@ def _result_ready(dossier: Dossier, *, place: str | None = None) -> tuple[str, s
     )
 
 
-TEMPLATES = {"receipt": _receipt, "supplement": _supplement, "apology": _apology, "result_ready": _result_ready}
+def _refusal(dossier: Dossier, *, reason: str) -> tuple[str, str, str]:
+    code = dossier.code
+    return (
+        f"Phiếu từ chối tiếp nhận giải quyết hồ sơ - hồ sơ {code}",
+        f"Hồ sơ {code} nộp trực tuyến không được tiếp nhận. Lý do: {_clip(reason, 200)}",
+        f"Qua xem xét, {dossier.receiving_unit.name} thông báo không tiếp nhận, giải quyết hồ sơ {code} "
+        f"({dossier.procedure.name}) của ông/bà.\nLý do: {reason}\n\n"
+        f"Nếu cần được hướng dẫn thêm, ông/bà liên hệ {dossier.receiving_unit.name}.",
+    )
+
+
+TEMPLATES = {"receipt": _receipt, "supplement": _supplement, "apology": _apology, "result_ready": _result_ready,
+             "refusal": _refusal}
 
 
 def _when(instant: datetime) -> str:

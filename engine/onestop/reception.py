@@ -7,16 +7,15 @@ from datetime import datetime, time
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
-from engine.infra.clock import VN_TZ
 from engine.infra.errors import NotFound, ValidationFailed
-from engine.models import Dossier, DossierSequence, Procedure, Unit
+from engine.models import Dossier, Procedure, Unit
 from engine.onestop.attachments import check_upload, store_attachment
 from engine.onestop.dossiers import hash_secret, new_secret
+from engine.onestop.numbers import next_dossier_code, next_register_number
+from engine.onestop.repeats import LikelyDuplicate, check_duplicate
 from engine.onestop.statuses import RETURN_METHODS
 from engine.org import access
 from engine.org.accounts import get_unit
@@ -26,7 +25,6 @@ from engine.workflow.catalog import get_procedure, version_bundle
 from engine.workflow.forms import field_errors
 
 CHANNELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
-SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 APPLICANT_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -92,10 +90,15 @@ def receive_dossier(
     session: Session, *, procedure_code: str, applicant: dict, channel: str, received_at: datetime,
     receiving_unit_code: str, actor_id: int | None, now: datetime, deciding_unit_code: str | None = None,
     components: list[str] | None = None, return_method: str = "desk", return_address: str = "",
+    ask_duplicate: bool = False, submitted: bool = False,
 ) -> Receipt:
     """Receive a complete dossier: number it, compute its due date, set status 2 and start its process.
 
-    `components` names the ticked thành phần hồ sơ; None (callers that do not record them) skips the check."""
+    `submitted`: an online submission instead, registered at status 1 (Mới đăng ký) with its code and lookup
+    secret but no due date, register number or process until the desk receives it (onestop.online); its
+    components need not be complete yet. `components` names the ticked thành phần hồ sơ; None (callers that do
+    not record them) skips the check. With `ask_duplicate` (the desk and the API, until the officer confirms),
+    a likely duplicate (same procedure, unit and applicant id number that day) is a LikelyDuplicate."""
     errors = applicant_errors(applicant)
     if channel not in CHANNELS:
         errors.setdefault("channel", []).append(f"Kênh phải là một trong: {', '.join(CHANNELS)}.")
@@ -104,16 +107,11 @@ def receive_dossier(
     elif received_at > now:
         errors.setdefault("received_at", []).append("Thời điểm tiếp nhận không thể ở tương lai.")
     return_address = (return_address or "").strip()
-    if return_method not in RETURN_METHODS:
-        errors.setdefault("return_method", []).append("Hình thức nhận kết quả không hợp lệ.")
-    elif return_method == "postal" and not return_address:
-        errors.setdefault("return_address", []).append("Nhận kết quả qua bưu chính cần địa chỉ nhận.")
-    elif len(return_address) > 500:
-        errors.setdefault("return_address", []).append("Tối đa 500 ký tự.")
+    errors.update(return_errors(return_method, return_address))
     procedure = get_procedure(session, procedure_code)
     ticked = []
     if components is not None:
-        ticked, component_errors = check_components(procedure, components)
+        ticked, component_errors = check_components(procedure, components, complete=not submitted)
         errors.update(component_errors)
     if errors:
         raise ValidationFailed("Thông tin hồ sơ chưa hợp lệ.", errors)
@@ -124,30 +122,55 @@ def receive_dossier(
         deciding_id = get_unit(session, deciding_unit_code).id
     else:
         deciding_id = procedure.deciding_unit_id or receiving.id
-    meta = version_bundle(session, procedure.active_version_id).meta
-    due_at = legal_due(unit_calendar(session, deciding_id), received_at, procedure.time_limit,
-                       _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)),
-                       procedure.time_limit_unit)
+    if ask_duplicate:
+        check_duplicate(session, procedure.id, receiving.id, applicant, received_at)
     secret = new_secret()
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,
         process_version_id=procedure.active_version_id, applicant=applicant, channel=channel,
-        received_at=received_at, promised_due_at=due_at, due_at=due_at, status=2, receiving_unit_id=receiving.id,
+        received_at=received_at, receiving_unit_id=receiving.id, status=1,
         deciding_unit_id=deciding_id, secret_hash=hash_secret(secret), components=ticked,
         return_method=return_method, return_address=return_address if return_method == "postal" else "",
     )
+    if submitted:
+        dossier.submitted_at = received_at
+    else:
+        set_received(session, dossier, procedure, received_at)
     session.add(dossier)
     session.flush()
+    if submitted:
+        record_event(session, action="dossier_submitted", at=now, actor_id=actor_id, dossier_id=dossier.id,
+                     status_after=1, detail={"channel": channel})
+    else:
+        start_processing(session, dossier, actor_id, now)
+    return Receipt(dossier.id, dossier.code, secret, dossier.status, dossier.due_at)
+
+
+def set_received(session: Session, dossier: Dossier, procedure: Procedure, received_at: datetime) -> None:
+    """Received at `received_at`: status 2, the legal due date (promised on Mẫu 01) and the register number."""
+    meta = version_bundle(session, dossier.process_version_id).meta
+    due_at = legal_due(unit_calendar(session, dossier.deciding_unit_id), received_at, procedure.time_limit,
+                       _cutoff(procedure.cutoff_hour), bool(meta.get("cutoff_all_limits", False)),
+                       procedure.time_limit_unit)
+    dossier.received_at, dossier.promised_due_at, dossier.due_at, dossier.status = received_at, due_at, due_at, 2
+    dossier.register_year, dossier.register_number = next_register_number(session, dossier.receiving_unit_id,
+                                                                          received_at)
+
+
+def start_processing(session: Session, dossier: Dossier, actor_id: int | None, now: datetime,
+                     status_before: int | None = None) -> None:
+    """A dossier just received (`set_received`, flushed): its event and its process, started now."""
     record_event(session, action="dossier_received", at=now, actor_id=actor_id, dossier_id=dossier.id,
-                 status_after=2, detail={"channel": channel, "due_at": due_at.isoformat()})
+                 status_before=status_before, status_after=2,
+                 detail={"channel": dossier.channel, "due_at": dossier.due_at.isoformat(),
+                         "register": f"{dossier.register_number}/{dossier.register_year}"})
     runtime.start_instance(session, dossier, now=now, actor_id=actor_id)
-    return Receipt(dossier.id, dossier.code, secret, dossier.status, due_at)
 
 
 def receive_at_desk(
     session: Session, *, storage_dir: Path, max_bytes: int, procedure_code: str, applicant: dict, channel: str,
     unit_code: str | None, components: list[str], uploads: list[Upload], actor_id: int, now: datetime,
-    return_method: str = "desk", return_address: str = "",
+    return_method: str = "desk", return_address: str = "", confirm_duplicate: bool = False,
 ) -> Receipt:
     """Receive a dossier at the desk with its scans, all or nothing: a bad file means nothing is received."""
     unit = desk_unit(session, actor_id, unit_code)
@@ -165,9 +188,14 @@ def receive_at_desk(
         receipt = receive_dossier(
             session, procedure_code=procedure_code, applicant=applicant, channel=channel, received_at=now,
             receiving_unit_code=unit.code, actor_id=actor_id, now=now, components=components,
-            return_method=return_method, return_address=return_address)
+            return_method=return_method, return_address=return_address, ask_duplicate=not confirm_duplicate)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, {**errors, **_merge(errors, exc.errors)}) from exc
+    except LikelyDuplicate as exc:
+        if errors:  # the files' errors too, so one more round shows everything left to fix
+            raise ValidationFailed("Tệp đính kèm chưa hợp lệ; hồ sơ chưa được tiếp nhận.",
+                                   {**errors, **exc.errors}) from exc
+        raise
     if errors:
         raise ValidationFailed("Tệp đính kèm chưa hợp lệ; hồ sơ chưa được tiếp nhận.", errors)
     for upload in uploads:
@@ -180,12 +208,15 @@ def receive_at_desk(
 def receive_for_integration(session: Session, *, actor_id: int, procedure_code: str, applicant: dict,
                             channel: str, received_at: datetime, now: datetime,
                             receiving_unit_code: str | None = None, components: list[str] | None = None,
-                            return_method: str = "desk", return_address: str = "") -> Receipt:
-    """Receive a dossier sent by another system (e.g. the national portal) on behalf of a desk officer."""
+                            return_method: str = "desk", return_address: str = "",
+                            confirm_duplicate: bool = False) -> Receipt:
+    """Receive a dossier sent by another system on behalf of a desk officer: a postal or desk dossier is received
+    at once; an online one (the national portal's) is a submission the desk then checks (status 1)."""
     unit = desk_unit(session, actor_id, receiving_unit_code, field="receiving_unit_code")
     return receive_dossier(session, procedure_code=procedure_code, applicant=applicant, channel=channel,
                            received_at=received_at, receiving_unit_code=unit.code, actor_id=actor_id, now=now,
-                           components=components, return_method=return_method, return_address=return_address)
+                           components=components, return_method=return_method, return_address=return_address,
+                           ask_duplicate=not confirm_duplicate, submitted=channel == "online")
 
 
 def applicant_errors(applicant) -> dict[str, list[str]]:
@@ -193,11 +224,25 @@ def applicant_errors(applicant) -> dict[str, list[str]]:
     return field_errors(_APPLICANT, applicant, prefix="applicant")
 
 
-def check_components(procedure: Procedure, names: list[str]) -> tuple[list[dict], dict[str, list[str]]]:
-    """The ticked components as stored on the dossier, and the errors: an unknown name, a required one missing."""
+def return_errors(return_method: str, return_address: str) -> dict[str, list[str]]:
+    """How the citizen will get the result: a known method, and an address (at most 500 characters) by post."""
+    if return_method not in RETURN_METHODS:
+        return {"return_method": ["Hình thức nhận kết quả không hợp lệ."]}
+    if return_method == "postal" and not return_address:
+        return {"return_address": ["Nhận kết quả qua bưu chính cần địa chỉ nhận."]}
+    if len(return_address) > 500:
+        return {"return_address": ["Tối đa 500 ký tự."]}
+    return {}
+
+
+def check_components(procedure: Procedure, names: list[str],
+                     complete: bool = True) -> tuple[list[dict], dict[str, list[str]]]:
+    """The ticked components as stored on the dossier, and the errors: an unknown name, a required one missing
+    (unless not `complete`: an online submission the desk has yet to check)."""
     documents = {doc["name"]: doc for doc in procedure.documents}
     unknown = [name for name in names if name not in documents]
-    missing = [doc["name"] for doc in procedure.documents if doc.get("required") and doc["name"] not in names]
+    missing = [doc["name"] for doc in procedure.documents
+               if complete and doc.get("required") and doc["name"] not in names]
     messages = [f"Thủ tục không có thành phần: {name}." for name in unknown]
     if missing:
         messages.append("Còn thiếu thành phần bắt buộc: " + "; ".join(missing)
@@ -205,19 +250,6 @@ def check_components(procedure: Procedure, names: list[str]) -> tuple[list[dict]
     ticked = [{"name": doc["name"], "original": doc.get("original", 0), "certified_copy": doc.get("certified_copy", 0),
                "photocopy": doc.get("photocopy", 0)} for doc in procedure.documents if doc["name"] in names]
     return ticked, ({"components": messages} if messages else {})
-
-
-def next_dossier_code(session: Session, unit: Unit, received_at: datetime) -> str:
-    """`<unit code>-<YYMMDD>-<NNNN>`: an atomic per-unit daily counter, safe under concurrent intake."""
-    day = received_at.astimezone(VN_TZ).date()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(DossierSequence).values(unit_id=unit.id, day=day, last=1)
-        .on_conflict_do_update(index_elements=["unit_id", "day"], set_={"last": DossierSequence.last + 1})
-        .returning(DossierSequence.last)
-    )
-    number = session.execute(statement).scalar_one()
-    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
 def _cutoff(text: str) -> time:

@@ -295,5 +295,5 @@ def _desk(dossier: Dossier, roles: set) -> bool:
 
 _ACTION_RULES = {
     "request_supplement": _any_role, "record_supplement": _any_role, "withdraw": _any_role,
-    "extend": _leader, "stop": _lanh_dao, "record_fee": _desk,
+    "extend": _leader, "stop": _lanh_dao, "record_fee": _desk, "intake": _desk,  # intake: an online submission
 }

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from engine.org import access
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import ValidationFailed
-from engine.onestop.lifecycle import on_time_verdict
 from engine.models import Dossier, Procedure, Unit, WorkItem
-from engine.onestop.statuses import STATUS_LABELS, VERDICT_LABELS, is_overdue
+from engine.onestop.statuses import STATUS_LABELS, VERDICT_LABELS, is_overdue, on_time_verdict
 
 COLUMNS = (  # (heading, RegisterRow field, Excel width); Ký nhận stays blank for the citizen's signature
     ("STT", "number", 5), ("Mã hồ sơ", "code", 24), ("Tên thủ tục hành chính", "procedure_name", 36),
@@ -40,7 +39,7 @@ MAX_DAYS = 366  # one register page covers at most a year; longer periods are sp
 class RegisterRow:
     """The columns of Mẫu 07, in its order; instants are aware datetimes, shown in Vietnam time."""
 
-    number: int  # STT
+    number: int  # STT: the register number the receiving desk gave (the same as on its Mẫu 01)
     code: str  # Mã hồ sơ
     procedure_name: str  # Tên TTHC
     quantity: int  # Số lượng hồ sơ (bộ)
@@ -56,6 +55,7 @@ class RegisterRow:
     status: int
     status_label: str  # Trạng thái
     note: str  # Ghi chú
+    received_elsewhere: str | None = None  # the receiving unit's name when not this unit's desk (its STT)
 
 
 def register_units(session: Session, user_id: int) -> list[Unit]:
@@ -70,7 +70,10 @@ def register_rows(session: Session, unit_id: int, start: date, end: date, user_i
                   now: datetime | None = None) -> list[RegisterRow]:
     """Dossiers received by or decided at the unit, received within [start, end] (Vietnam dates), in order.
 
-    `now` lets the note flag open dossiers already past their due date. Two queries whatever the size."""
+    The STT is the number the receiving desk gave at reception: a deciding unit's register lists the dossiers
+    received elsewhere with their receiving desk's number, and says so in their note. An online submission
+    enters the register when the desk receives it. `now` lets the note flag open dossiers already past their
+    due date. Two queries whatever the size."""
     access.check_unit_records(access.grants_of(session, user_id), unit_id, "sổ theo dõi hồ sơ")
     if start > end:
         raise ValidationFailed("Khoảng thời gian không hợp lệ.", {"from": ["Từ ngày phải trước hoặc bằng đến ngày."]})
@@ -78,33 +81,38 @@ def register_rows(session: Session, unit_id: int, start: date, end: date, user_i
         raise ValidationFailed("Khoảng thời gian quá dài.", {"to": [f"Mỗi lần xem tối đa {MAX_DAYS} ngày."]})
     begin = datetime.combine(start, time(0), VN_TZ)
     finish = datetime.combine(end + timedelta(days=1), time(0), VN_TZ)
-    deciding = aliased(Unit)
+    deciding, receiving = aliased(Unit), aliased(Unit)
     # The hand-over to the deciding agency is the first step completed at the receiving desk.
     transferred = (select(func.min(WorkItem.completed_at))
                    .where(WorkItem.dossier_id == Dossier.id, WorkItem.unit_id == Dossier.receiving_unit_id,
                           WorkItem.state == "completed")
                    .correlate(Dossier).scalar_subquery())
-    query = (select(Dossier, Procedure.name, deciding.name, transferred)
+    query = (select(Dossier, Procedure.name, deciding.name, transferred, receiving.name)
              .join(Procedure, Procedure.id == Dossier.procedure_id)
              .join(deciding, deciding.id == Dossier.deciding_unit_id)
+             .join(receiving, receiving.id == Dossier.receiving_unit_id)
              .where(or_(Dossier.receiving_unit_id == unit_id, Dossier.deciding_unit_id == unit_id),
-                    Dossier.received_at >= begin, Dossier.received_at < finish)
+                    Dossier.received_at >= begin, Dossier.received_at < finish,
+                    Dossier.register_number.is_not(None))
              .order_by(Dossier.received_at, Dossier.id))
-    return [_row(number, dossier, procedure_name, deciding_name, transferred_at, now)
-            for number, (dossier, procedure_name, deciding_name, transferred_at)
-            in enumerate(session.execute(query), start=1)]
+    return [_row(dossier, procedure_name, deciding_name, transferred_at, now,
+                 receiving_name if dossier.receiving_unit_id != unit_id else None)
+            for dossier, procedure_name, deciding_name, transferred_at, receiving_name in session.execute(query)]
 
 
-def _row(number, dossier: Dossier, procedure_name, deciding_name, transferred_at, now) -> RegisterRow:
+def _row(dossier: Dossier, procedure_name, deciding_name, transferred_at, now, elsewhere) -> RegisterRow:
     applicant = dossier.applicant or {}
     contact = ", ".join(part for part in (applicant.get("address"), applicant.get("phone")) if part)
     return RegisterRow(
-        number=number, code=dossier.code, procedure_name=procedure_name, quantity=1,
+        number=dossier.register_number, code=dossier.code, procedure_name=procedure_name, quantity=1,
         applicant_name=applicant.get("name", ""), address_phone=contact, deciding_unit_name=deciding_name,
         received_at=dossier.received_at, due_at=dossier.promised_due_at or dossier.due_at,
         extended_due_at=dossier.extended_due_at or _moved_due(dossier),
-        transferred_at=transferred_at, result_received_at=dossier.finished_at, returned_at=dossier.returned_at,
-        status=dossier.status, status_label=STATUS_LABELS.get(dossier.status, ""), note=register_note(dossier, now),
+        transferred_at=transferred_at, returned_at=dossier.returned_at,
+        result_received_at=dossier.finished_at if dossier.status in (9, 10) else None,  # not a stop's end time
+        status=dossier.status, status_label=STATUS_LABELS.get(dossier.status, ""), received_elsewhere=elsewhere,
+        note="; ".join(filter(None, [f"STT theo sổ của {elsewhere}" if elsewhere else "",
+                                     register_note(dossier, now)])),
     )
 
 
@@ -116,12 +124,10 @@ def _moved_due(dossier: Dossier) -> datetime | None:
 
 def register_note(dossier: Dossier, now: datetime | None = None) -> str:
     """Ghi chú: the on-time verdict once finished, overdue while open, stopped, withdrawn, extended."""
-    notes = []
+    notes = ["Dừng giải quyết"] if dossier.status == 8 else []
     verdict = on_time_verdict(dossier)
     if verdict:
         notes.append(VERDICT_LABELS[verdict])
-    elif dossier.status == 8:
-        notes.append("Dừng giải quyết")
     elif dossier.status == 7:
         notes.append("Công dân xin rút hồ sơ")
     elif now is not None and is_overdue(dossier, now):

@@ -270,7 +270,7 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
         return  # the citizen's withdrawal request stands until a leader stops processing (Mẫu 05) or it ends
     before = dossier.status
     dossier.status = status
-    if status == 9 and dossier.finished_at is None:
+    if status in (8, 9) and dossier.finished_at is None:  # processed or stopped: the end time of its verdict
         dossier.finished_at = run.now
     if status == 10:
         dossier.returned_at = run.now

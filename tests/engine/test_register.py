@@ -52,7 +52,7 @@ def test_register_lists_the_centres_dossiers_of_the_period_in_order(factory, org
     rows = centre_rows(factory, org, date(2026, 3, 1), date(2026, 3, 3))
 
     assert [r.code for r in rows] == [first.code, second.code, third.code]
-    assert [r.number for r in rows] == [1, 2, 3]
+    assert [r.number for r in rows] == [2, 1, 3]  # the desk's register numbers, given in the order it received them
     assert [r.applicant_name for r in rows] == ["Lê Văn An", "Trần Thị Bình", "Phạm Văn Cường"]
     assert rows[0].received_at == now and rows[0].due_at == first.due_at and rows[0].quantity == 1
     assert rows[0].address_phone == "Số 12 phố Hàng Bạc, 0912345678"

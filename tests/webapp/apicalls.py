@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from webpages import APPLICANT, PASSWORD
 
-DOSSIER = {"procedure_code": "1.004227", "applicant": APPLICANT, "channel": "online"}
+DOSSIER = {"procedure_code": "1.004227", "applicant": APPLICANT, "channel": "postal"}  # received at once
 
 
 def token_for(client, username: str) -> str:

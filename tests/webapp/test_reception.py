@@ -20,7 +20,7 @@ from engine.models import Dossier, Event, IntakeSlip
 from engine.org.calendar import unit_calendar
 from webapp.reception import vn_spelled_time
 
-from webpages import csrf_token, login, receive
+from webpages import csrf_token, form_token, login, receive
 
 URL = "/reception/dinh-chinh-gcn"
 FORM = "Đơn đăng ký biến động đất đai, tài sản gắn liền với đất theo Mẫu số 11/ĐK"
@@ -33,9 +33,9 @@ APPLICANT = {"applicant_name": "Vũ Thị Thu Trang", "applicant_id_number": "03
 
 
 def submit(client, action="receive", **fields):
-    token = csrf_token(client.get(URL).get_data(as_text=True))
-    data = {"csrf_token": token, "action": action, "channel": "direct", "return_method": "desk", **APPLICANT,
-            **fields}
+    page = client.get(URL).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "form_token": form_token(page), "action": action, "channel": "direct",
+            "return_method": "desk", **APPLICANT, **fields}
     return client.post(URL, data=data, content_type="multipart/form-data")
 
 
@@ -66,7 +66,7 @@ def test_officer_receives_with_a_scan_and_gets_the_receipt(client, factory, org,
         assert (Path(app.instance_path) / "attachments" / scan.sha256[:2] / scan.sha256).read_bytes() == PDF
     for text in ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ".lower(), code, "Vũ Thị Thu Trang", "Thôn Đông, xã Yên Lạc",
                  "Đính chính Giấy chứng nhận đã cấp", FORM, CERTIFICATE, "8 ngày làm việc",
-                 "10 giờ 00 phút, ngày 02 tháng 03 năm 2026", vn_spelled_time(due), "Số thứ tự: 0001",
+                 "10 giờ 00 phút, ngày 02 tháng 03 năm 2026", vn_spelled_time(due), "Quyển số: 2026, Số thứ tự: 1",
                  "Nguyễn Thị Lan", "Mẫu số 01"):
         assert text in html or text in html.lower(), text
     assert PROOF not in html

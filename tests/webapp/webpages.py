@@ -21,6 +21,13 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def form_token(html: str) -> str:
+    """The one-time token a desk form carries (a repeat of its POST shows what the first made)."""
+    match = re.search(r'name="form_token" value="([^"]+)"', html)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
 def login(client, username: str, password: str = PASSWORD):
     """Sign in through the login form, signing out first whoever is signed in on this client."""
     page = client.get("/login")

@@ -1,9 +1,19 @@
-"""POST /dossiers (reception by another system) and GET /dossiers/<code> with its timeline."""
+"""POST /dossiers (reception by another system, repeat-proof with an Idempotency-Key) and GET /dossiers/<code>
+with its timeline."""
 from __future__ import annotations
 
-from flask import g, jsonify, url_for
+from flask import g, jsonify, request, url_for
 
-from engine import clock, dossier_timeline, receive_for_integration, require_desk, status_label, view_dossier
+from engine import (
+    claim_idempotency_key,
+    clock,
+    dossier_timeline,
+    receive_for_integration,
+    record_idempotent_answer,
+    require_desk,
+    status_label,
+    view_dossier,
+)
 
 from ..db import db_session
 from . import bp
@@ -11,25 +21,52 @@ from .registry import PATH_TEXT_MAX, endpoint, iso, parse_instant
 
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": PATH_TEXT_MAX},
         "description": "Mã hồ sơ"}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"},
+    "description": "Khóa chống tạo trùng do người gọi đặt (ví dụ một UUID), riêng của mỗi tài khoản, nhớ 24 giờ: "
+                   "gửi lại cùng khóa và cùng nội dung nhận lại đúng câu trả lời 201 lần đầu (tiêu đề "
+                   "Idempotent-Replayed: true), không tạo hồ sơ mới; cùng khóa với nội dung khác: 409.",
+}
 
 
 @endpoint(bp, "/dossiers", methods=["POST"], tags=["Hồ sơ"], request="DossierRequest", authorize=require_desk,
-          summary="Tiếp nhận hồ sơ (từ Cổng dịch vụ công hoặc bưu chính)",
+          summary="Tiếp nhận hồ sơ (từ Cổng dịch vụ công hoặc bưu chính)", parameters=[IDEMPOTENCY_KEY],
           description="Chỉ tài khoản giữ vai trò Một cửa; đơn vị tiếp nhận là đơn vị Một cửa của người gọi. "
-                      "Hạn giải quyết tính từ received_at theo ngày làm việc.",
-          responses={201: "Receipt", 403: "Error", 404: "Error"})
+                      "Hồ sơ trực tiếp, bưu chính: tiếp nhận ngay (trạng thái 2), hạn giải quyết tính từ "
+                      "received_at theo ngày làm việc. Hồ sơ trực tuyến (channel=online): đăng ký ở trạng thái 1 "
+                      "(Mới đăng ký), chưa có hạn giải quyết, chờ Bộ phận Một cửa kiểm tra rồi tiếp nhận (2, "
+                      "hạn tính từ lúc tiếp nhận) hoặc từ chối (3, Mẫu 03). Hồ sơ có thể trùng (cùng thủ tục, "
+                      "cùng số định danh, cùng đơn vị, trong cùng ngày): 409 với fields.confirm_duplicate, trừ "
+                      "khi gửi confirm_duplicate: true.",
+          responses={201: "Receipt", 403: "Error", 404: "Error", 409: "Error"})
 def receive(body: dict):
-    now = clock.now()
+    now, session = clock.now(), db_session()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        stored = claim_idempotency_key(session, g.actor_id, key, body, now)
+        if stored is not None:
+            return _created(stored, replayed=True)
     received_at = parse_instant(body["received_at"], "received_at") if "received_at" in body else now
     receipt = receive_for_integration(
-        db_session(), actor_id=g.actor_id, procedure_code=body["procedure_code"], applicant=body["applicant"],
+        session, actor_id=g.actor_id, procedure_code=body["procedure_code"], applicant=body["applicant"],
         channel=body["channel"], received_at=received_at, now=now,
         receiving_unit_code=body.get("receiving_unit_code"), components=body.get("components"),
-        return_method=body.get("return_method", "desk"), return_address=body.get("return_address", ""))
-    response = jsonify(code=receipt.code, secret=receipt.secret, status=receipt.status, due_at=iso(receipt.due_at),
-                       received_at=iso(received_at))
+        return_method=body.get("return_method", "desk"), return_address=body.get("return_address", ""),
+        confirm_duplicate=body.get("confirm_duplicate") is True)
+    answer = {"code": receipt.code, "secret": receipt.secret, "status": receipt.status,
+              "due_at": iso(receipt.due_at), "received_at": iso(received_at)}
+    if key is not None:
+        record_idempotent_answer(session, g.actor_id, key, answer, receipt.dossier_id)
+    return _created(answer)
+
+
+def _created(answer: dict, replayed: bool = False):
+    response = jsonify(answer)
     response.status_code = 201
-    response.headers["Location"] = url_for("api.dossier", code=receipt.code)
+    response.headers["Location"] = url_for("api.dossier", code=answer["code"])
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
 
 

@@ -73,6 +73,8 @@ DOSSIER_REQUEST = {
                        "description": "Tên các thành phần hồ sơ đã nhận"},
         "return_method": {"enum": list(RETURN_METHODS)},
         "return_address": text(500),
+        "confirm_duplicate": {"type": "boolean", "description": "true: người gọi xác nhận đây không phải hồ sơ "
+                                                               "trùng (cùng thủ tục, số định danh, ngày)"},
     },
 }
 RECEIPT = {
