@@ -31,6 +31,7 @@ ACTION_PATTERN = re.compile(r"[a-z_]{1,60}")
 # The actions an administrator picks from (any other action code still filters when typed in the address).
 ACTION_NAMES = {
     "dossier_received": "Tiếp nhận hồ sơ", "status_changed": "Chuyển trạng thái hồ sơ",
+    "dossier_submitted": "Nộp hồ sơ trực tuyến", "dossier_refused": "Từ chối tiếp nhận hồ sơ",
     "task_claimed": "Nhận xử lý công việc", "task_unclaimed": "Trả lại công việc",
     "task_reassigned": "Giao lại công việc", "task_completed": "Hoàn thành bước", "task_cancelled": "Hủy bước",
     "supplement_requested": "Yêu cầu bổ sung", "due_extended": "Gia hạn", "withdrawal_requested": "Yêu cầu rút hồ sơ",

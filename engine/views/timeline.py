@@ -129,6 +129,8 @@ def _told_by_another(event: Event) -> bool:
 # the %(…)s values); an event not listed reads as its action name.
 PHRASES = {
     "dossier_received": "Tiếp nhận hồ sơ",
+    "dossier_submitted": "Nộp hồ sơ trực tuyến, chờ Bộ phận Một cửa kiểm tra",
+    "dossier_refused": "Từ chối tiếp nhận (Mẫu 03): %(reason)s",
     "status_changed": "Chuyển trạng thái: %(before)s → %(after)s",
     "task_completed": "Hoàn thành bước: %(step)s",
     "task_cancelled": "Hủy bước: %(step)s",
@@ -187,7 +189,8 @@ def event_phrase(event: Event, step_name: str | None = None, units: dict[int, st
         values = {"missing": "; ".join(detail.get("missing") or [])}
     elif action == "due_extended":
         values = {"day": _day(detail.get("extended_due_at"))}
-    elif action in ("withdrawal_requested", "dossier_stopped", "instance_suspended", "instance_terminated"):
+    elif action in ("withdrawal_requested", "dossier_stopped", "instance_suspended", "instance_terminated",
+                    "dossier_refused"):
         values = {"reason": detail.get("reason") or ""}
     elif action == "fee_recorded":
         values = {"amount": format_amount(detail.get("amount")), "receipt": detail.get("receipt_no", "")}

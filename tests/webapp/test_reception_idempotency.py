@@ -170,6 +170,9 @@ def submit_online(client) -> str:
 def test_an_online_submission_is_checked_and_received_at_the_desk(client, factory, org, fixed_clock):
     code = submit_online(client)
     login(client, "motcua.tinh")
+    dossier_page = client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "Mới đăng ký" in dossier_page and f'href="/reception/online/{code}"' in dossier_page
+    assert "Nộp hồ sơ trực tuyến, chờ Bộ phận Một cửa kiểm tra" in dossier_page  # its history, in words
     listing = client.get("/reception").get_data(as_text=True)
     assert "Hồ sơ nộp trực tuyến chờ kiểm tra (1)" in listing and f"/reception/online/{code}" in listing
     page = client.get(f"/reception/online/{code}").get_data(as_text=True)
@@ -206,6 +209,8 @@ def test_an_online_submission_refused_at_the_desk_gets_mau_03_with_its_code(clie
     slip = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "Phiếu từ chối tiếp nhận giải quyết hồ sơ" in slip and code in slip and "nộp nhầm thủ tục" in slip
     assert client.get(f"/reception/online/{code}").headers["Location"] == refused.headers["Location"] + "?repeated=1"
+    assert "Từ chối tiếp nhận (Mẫu 03): Hồ sơ nộp nhầm thủ tục." in client.get(f"/dossiers/{code}").get_data(
+        as_text=True)
     answer = call(client, "GET", f"/api/v1/dossiers/{code}", "motcua.tinh").get_json()
     assert (answer["status"], answer["status_label"]) == (3, "Không được tiếp nhận") and answer["finished_at"]
     login(client, "motcua.hoabinh")  # another centre's desk neither sees nor checks it
