@@ -98,7 +98,8 @@ def _perform(action: str, code: str, form, now) -> None:
         record_supplement(session, code, user_id, now)
     elif action == "extend":
         issue_extension(session, code, _parse_day(form.get("new_day", "")), form.get("reason", ""),
-                                  user_id, now)
+                        user_id, now, legal_ground=form.get("legal_ground", ""),
+                        confirmed_long=form.get("confirm_long") == "yes")
     elif action == "withdraw":
         request_withdrawal(session, code, user_id, now, form.get("reason", "").strip())
     elif action == "stop":

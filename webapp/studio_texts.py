@@ -20,7 +20,7 @@ HELPER_LABELS = {
     "now": ("now()", N_("thời điểm hiện tại")),
     "dossier_due": ("dossier_due()", N_("hạn giải quyết của hồ sơ")),
     "working_days_before_due": ("working_days_before_due(n)",
-                                N_("cuối giờ làm việc của ngày làm việc thứ n trước hạn")),
+                                N_("đầu giờ làm việc của ngày làm việc thứ n trước hạn")),
     "add_working_days": ("add_working_days(moc, n)", N_("thời điểm mốc cộng n ngày làm việc")),
     "add_working_hours": ("add_working_hours(moc, gio)", N_("thời điểm mốc cộng số giờ làm việc")),
     "dossier_code": ("dossier_code()", N_("mã hồ sơ")),

@@ -18,7 +18,10 @@ def extend_due(run, props: dict, data: dict) -> None:
         raise ValidationFailed("Văn bản xin lỗi chưa có ngày hẹn mới hợp lệ.",
                                {"ngay_hen_moi": ["Ngày hẹn mới không hợp lệ."]}) from None
     extend_dossier_due(run.session, run.dossier, new_day, data.get("ly_do_cham", ""), run.actor_id, run.now,
-                       instance_id=run.instance.id, field="ngay_hen_moi")
+                       instance_id=run.instance.id, field="ngay_hen_moi",
+                       legal_ground=str(data.get("can_cu_phap_ly", "")),
+                       confirmed_long=data.get("xac_nhan_han_dai") is True, ground_field="can_cu_phap_ly",
+                       confirm_field="xac_nhan_han_dai")
 
 
 def request_supplement(run, props: dict, data: dict) -> None:

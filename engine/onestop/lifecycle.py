@@ -108,41 +108,78 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
 
 
 def issue_extension(session: Session, code: str, new_day: date, reason: str, actor_id: int,
-                    now: datetime) -> Dossier:
-    """Mẫu 04 from the dossier page: a leader of the deciding unit apologises and sets a new date."""
+                    now: datetime, *, legal_ground: str = "", confirmed_long: bool = False) -> Dossier:
+    """Mẫu 04 from the dossier page: a leader of the deciding unit apologises and sets a new date, before the
+    current due date has passed."""
     dossier = dossier_for_action(session, code, actor_id, "extend")
     if not reason or not reason.strip():
         raise ValidationFailed("Văn bản xin lỗi cần nêu lý do chậm.", {"reason": ["Bắt buộc nêu lý do."]})
-    if _overlong(reason):
-        raise ValidationFailed("Lý do quá dài.", _overlong(reason))
+    too_long = {**_overlong(reason), **{"legal_ground": v for v in _overlong(legal_ground).values()}}
+    if too_long:
+        raise ValidationFailed("Nội dung quá dài.", too_long)
     if not STATE_RULES["extend"](dossier):
         raise Conflict(f"Hồ sơ {code} đang ở trạng thái {dossier.status}, không thể gia hạn.")
-    if new_day > effective_due(dossier).astimezone(VN_TZ).date() + MAX_EXTENSION:
+    current = effective_due(dossier)
+    if current is not None and now >= current:
+        raise ValidationFailed("Đã quá hạn giải quyết: văn bản xin lỗi và gia hạn phải lập trước hạn.", {"new_day": [
+            f"Hạn giải quyết {current.astimezone(VN_TZ):%H:%M %d/%m/%Y} đã qua; Mẫu 04 chỉ được lập trước hạn."]})
+    if new_day > current.astimezone(VN_TZ).date() + MAX_EXTENSION:
         raise ValidationFailed(f"Ngày hẹn mới quá {MAX_EXTENSION.days} ngày sau hạn hiện tại.", {"new_day": [
             f"Ngày hẹn mới không được quá {MAX_EXTENSION.days} ngày sau hạn giải quyết hiện tại."]})
-    extend_dossier_due(session, dossier, new_day, reason.strip(), actor_id, now, field="new_day")
+    extend_dossier_due(session, dossier, new_day, reason.strip(), actor_id, now, field="new_day",
+                       legal_ground=legal_ground, confirmed_long=confirmed_long)
     session.flush()
     return dossier
 
 
 def extend_dossier_due(session: Session, dossier: Dossier, new_day: date, reason: str, actor_id: int | None,
-                       now: datetime, instance_id: int | None = None, field: str = "new_day") -> None:
+                       now: datetime, instance_id: int | None = None, field: str = "new_day", *,
+                       legal_ground: str = "", confirmed_long: bool = False, ground_field: str = "legal_ground",
+                       confirm_field: str = "confirm_long") -> None:
     """The one extension rule (dossier page and BPMN `extend_due`): the new due is the end of `new_day` on
-    the deciding unit's calendar, after the current due; the original due stays for statistics."""
-    new_due = unit_calendar(session, dossier.deciding_unit_id).end_of_day(new_day)
+    the deciding unit's calendar, after the current due; the original due stays for statistics. A dossier is
+    extended once; a second extension states its legal ground (recorded), and a new date more than twice the
+    legal time limit after reception must be confirmed."""
+    calendar = unit_calendar(session, dossier.deciding_unit_id)
+    new_due = calendar.end_of_day(new_day)
     current = effective_due(dossier)
     if current is not None and new_due <= current:
         raise ValidationFailed("Ngày hẹn mới phải sau hạn giải quyết hiện tại.",
                                {field: ["Ngày hẹn mới phải sau hạn hiện tại."]})
+    legal_ground = (legal_ground or "").strip()
+    if dossier.extension_count >= 1 and not legal_ground:
+        raise ValidationFailed("Hồ sơ đã gia hạn một lần; lần gia hạn tiếp theo phải nêu căn cứ pháp lý.", {
+            ground_field: ["Nêu căn cứ pháp lý cho phép gia hạn thêm (văn bản, điều khoản)."]})
+    limit_days = _limit_in_days(dossier, calendar)
+    taken = _working_days(calendar, dossier.received_at.astimezone(VN_TZ).date(), new_day)
+    if limit_days and taken > 2 * limit_days and not confirmed_long:
+        raise ValidationFailed("Ngày hẹn mới vượt quá hai lần thời hạn giải quyết theo quy định.", {confirm_field: [
+            f"Ngày hẹn mới cách ngày tiếp nhận {taken} ngày làm việc, hơn hai lần thời hạn "
+            f"{limit_days:g} ngày làm việc; đánh dấu xác nhận nếu đúng là như vậy."]})
     dossier.extended_due_at = new_due
     dossier.extension_count += 1
     dues = {"due_at": dossier.due_at.isoformat() if dossier.due_at else None, "extended_due_at": new_due.isoformat()}
+    grounds = {"legal_ground": legal_ground} if legal_ground else {}
     record_event(session, action="due_extended", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  instance_id=instance_id, status_before=dossier.status, status_after=dossier.status,
-                 detail={**dues, "reason": reason, "count": dossier.extension_count})
-    issue_letter(session, dossier.id, "apology", {**dues, "reason": reason}, now, actor_id,
+                 detail={**dues, "reason": reason, "count": dossier.extension_count, **grounds})
+    issue_letter(session, dossier.id, "apology", {**dues, "reason": reason, **grounds}, now, actor_id,
                  from_step=instance_id is not None)
     queue_for_dossier(session, dossier, "apology", now, reason=reason, new_due_at=new_due, original_due_at=current)
+
+
+def _working_days(calendar, start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (the reception day is not counted)."""
+    return sum(1 for offset in range(1, (end - start).days + 1)
+               if calendar.is_working_day(start + timedelta(days=offset)))
+
+
+def _limit_in_days(dossier: Dossier, calendar) -> float:
+    """The procedure's legal time limit in working days (a limit in working hours as whole office days)."""
+    limit = float(dossier.procedure.time_limit or 0)
+    if dossier.procedure.time_limit_unit == "working_hours":
+        return limit / (calendar.hours_per_day or 8)
+    return limit
 
 
 def dossier_actions(session: Session, dossier: Dossier, user_id: int, now: datetime) -> set[str]:

@@ -90,6 +90,10 @@ class WorkCalendar:
     def end_of_day(self, day: date) -> datetime:
         return datetime.combine(day, self.sessions[-1][1], VN_TZ)
 
+    def start_of_day(self, day: date) -> datetime:
+        """When office hours open on `day`."""
+        return datetime.combine(day, self.sessions[0][0], VN_TZ)
+
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The instant when `hours` of office time have passed after `start`."""
         local = start.astimezone(VN_TZ)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from decimal import Decimal
 
+from engine.infra.clock import VN_TZ
 from engine.org.calendar import WorkCalendar, legal_due
 
 POLICIES = {"pause", "restart", "continue"}
@@ -42,6 +43,14 @@ def due_mover(calendar: WorkCalendar, old_due: datetime, new_due: datetime) -> C
     hours = calendar.working_time_between(*sorted((old_due, new_due))).total_seconds() / 3600
 
     def move(due: datetime) -> datetime:
-        return calendar.add_working_hours(due, hours) if later else due - (old_due - new_due)
+        if not later:
+            return due - (old_due - new_due)
+        moved = calendar.add_working_hours(due, hours)
+        local, opens, closes = due.astimezone(VN_TZ), calendar.sessions[0][0], calendar.sessions[-1][1]
+        if local.time() == opens and moved.astimezone(VN_TZ).time() == closes:
+            # an instant set when office hours open (an apology reminder) stays at an opening, not at the
+            # equal office-time instant when the day before closes
+            return calendar.start_of_day(calendar.next_working_day(moved.astimezone(VN_TZ).date()))
+        return moved
 
     return move

@@ -25,7 +25,8 @@ def helpers_for(calendar_of: Callable[[], WorkCalendar], now: datetime, due_at: 
         return parsed
 
     def working_days_before_due(n: int) -> str:
-        """End of office hours n working days before the due day ('one working day before the due date')."""
+        """Start of office hours n working days before the due day ('one working day before the due date'):
+        a whole working day remains to write, sign and send what the timer starts (an apology, Mẫu 04)."""
         if due_at is None:
             raise ValueError("hồ sơ không có hạn giải quyết")
         calendar = calendar_of()
@@ -35,7 +36,7 @@ def helpers_for(calendar_of: Callable[[], WorkCalendar], now: datetime, due_at: 
             day -= timedelta(days=1)
             if calendar.is_working_day(day):
                 counted += 1
-        return iso(calendar.end_of_day(day))
+        return iso(calendar.start_of_day(day))
 
     return {
         "now": lambda: iso(now),

@@ -55,6 +55,7 @@ class DossierFacts:
     deciding_unit_id: int
     finished_at: datetime | None
     returned_at: datetime | None
+    paused_at: datetime | None = None  # the legal clock stands still since (a supplement, a payment)
 
 
 @dataclass(frozen=True)

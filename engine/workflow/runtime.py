@@ -113,7 +113,7 @@ def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_i
     row = InstanceRow(instance.id, dossier.id, version_id, instance.unit_id, "running", instance.revision, "")
     facts = DossierFacts(dossier.id, dossier.code, dossier.procedure_id, dossier.status, dossier.due_at,
                          dossier.receiving_unit_id, dossier.deciding_unit_id, dossier.finished_at,
-                         dossier.returned_at)
+                         dossier.returned_at, dossier.paused_at)
     run = InstanceRun(session, row, facts, bundle, workflow, now, actor_id, mapped=dossier)
     run_step(run, spiff.advance)
     if first_message is not None:
@@ -216,8 +216,11 @@ def shift_timers(run: InstanceRun, move) -> None:
 
 
 def run_step(run: InstanceRun, step, *args) -> None:
+    """Run one SpiffWorkflow step. While the dossier's clock stands still, its timers see the instant it stopped:
+    a step that resumes it (the supplement received) fires nothing that fell due during the pause; the restart
+    then moves those timers by the paused office time, as the worker never fires them meanwhile."""
     try:
-        step(run.workflow, run.now, *args)
+        step(run.workflow, run.facts.paused_at or run.now, *args)
     except spiff.EngineStepError as exc:
         raise ScriptError(f"Lỗi khi chạy quy trình của hồ sơ {run.facts.code}: {exc.message}",
                           element=exc.element) from exc

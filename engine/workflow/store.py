@@ -29,7 +29,7 @@ _INSTANCE = [_pi.c.id, _pi.c.dossier_id, _pi.c.process_version_id, _pi.c.unit_id
              _pi.c.state]
 _DOSSIER = [_dossier.c.id, _dossier.c.code, _dossier.c.procedure_id, _dossier.c.status, _dossier.c.due_at,
             _dossier.c.receiving_unit_id, _dossier.c.deciding_unit_id, _dossier.c.finished_at,
-            _dossier.c.returned_at]
+            _dossier.c.returned_at, _dossier.c.paused_at]
 _ITEM_END = len(_INSTANCE) + len(_DOSSIER) + 1 + len(_ITEM)  # the item's columns end here
 _INSTANCE_FROM = (_pi.join(_dossier, _dossier.c.id == _pi.c.dossier_id)
                   .join(_version, _version.c.id == _pi.c.process_version_id))

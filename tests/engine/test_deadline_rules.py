@@ -23,7 +23,7 @@ def lanes(nodes):
     return {"chuyen_vien": [n for n, _ in nodes]}
 
 
-def test_budgets_over_the_legal_limit_are_refused_naming_the_worst_path(tmp_path, factory, now):
+def test_budgets_over_the_legal_limit_are_refused_naming_the_worst_path(tmp_path, factory, org, now):
     nodes = steps("1d", "2d", "4h")
     xml = sequence("tthc_budget", nodes, lanes(nodes))
     folder = procedure_folder(tmp_path, "budget", xml, "tthc_budget", time_limit=3)
@@ -33,14 +33,16 @@ def test_budgets_over_the_legal_limit_are_refused_naming_the_worst_path(tmp_path
     assert "ut_0 → ut_1 → ut_2" in caught.value.message and "3" in caught.value.message
 
 
-def test_budgets_within_the_limit_load_even_with_a_send_back_loop(tmp_path, factory, now):
-    nodes = steps("1d", "2d") + [("gw", '<bpmn:exclusiveGateway id="gw" default="f3"/>')]
+def test_budgets_within_the_limit_load_even_with_a_send_back_loop(tmp_path, factory, org, now):
+    review = user_task("ut_1", "Bước 1", {"step_budget": "2d", "formJsonSchemaFilename": "xem_xet.json"})
+    nodes = steps("1d")[:1] + [("ut_1", review), ("gw", '<bpmn:exclusiveGateway id="gw" default="f3"/>')]
     back = ('<bpmn:sequenceFlow id="f_back" sourceRef="gw" targetRef="ut_0">'
             '<bpmn:conditionExpression>tra_lai == True</bpmn:conditionExpression></bpmn:sequenceFlow>')
     xml = sequence("tthc_loop", nodes, {"chuyen_vien": ["ut_0", "ut_1", "gw"]}, extra=back)
+    form = {"type": "object", "properties": {"tra_lai": {"type": "boolean", "default": False}}}
     with unit_of_work(factory) as s:
-        assert load_procedure(s, procedure_folder(tmp_path, "loop", xml, "tthc_loop", time_limit=3), None,
-                              now).created
+        assert load_procedure(s, procedure_folder(tmp_path, "loop", xml, "tthc_loop", {"xem_xet.json": form},
+                                                  time_limit=3), None, now).created
 
 
 TIMER = ('<bpmn:boundaryEvent id="bt_nhac" attachedToRef="ut_0" cancelActivity="false">'
@@ -73,12 +75,13 @@ def test_timer_one_working_day_before_the_due_date(tmp_path, factory, org, now):
         receipt = receive_dossier(s, procedure_code="t", applicant={"name": "Lò Văn Páo"}, channel="direct",
                                   received_at=now, receiving_unit_code="000.00.01.H99", actor_id=None, now=now)
         next_timer = s.scalar(select(ProcessInstance.next_timer_at))
-    # due Thursday 5 March 17:00 (3 working days after Monday 2); reminder Wednesday 4 March 17:00
+    # due Thursday 5 March 17:00 (3 working days after Monday 2); reminder Wednesday 4 March when office hours
+    # open (07:30): a whole working day remains for what the reminder starts, such as an apology letter
     assert receipt.due_at == now.replace(day=5, hour=17)
-    assert next_timer == receipt.due_at - timedelta(days=1)
+    assert next_timer == now.replace(day=4, hour=7, minute=30)
 
 
-def test_lane_mapped_to_an_unknown_unit_is_refused_at_load(tmp_path, factory, now):
+def test_lane_mapped_to_an_unknown_unit_is_refused_at_load(tmp_path, factory, org, now):
     nodes = steps("1d")
     folder = procedure_folder(tmp_path, "u", sequence("tthc_u", nodes, lanes(nodes)), "tthc_u")
     with open(folder / "procedure.toml", "a", encoding="utf-8") as toml:

@@ -74,10 +74,11 @@ def test_two_extensions_at_once_are_both_counted(factory, org, now):
     code = receive(factory, org, now).code
     leader = org["lanhdao.vpdk"]
     race(factory, lambda s: issue_extension(s, code, date(2026, 3, 18), "Chờ xác minh", leader, now),
-         lambda s: issue_extension(s, code, date(2026, 3, 25), "Chờ ý kiến", leader, now))
+         lambda s: issue_extension(s, code, date(2026, 3, 24), "Chờ ý kiến", leader, now,
+                                   legal_ground="Văn bản số 12/UBND chấp thuận gia hạn thêm"))
     with unit_of_work(factory) as s:
         dossier = get_dossier(s, code)
-        assert dossier.extension_count == 2 and dossier.extended_due_at.date() == date(2026, 3, 25)
+        assert dossier.extension_count == 2 and dossier.extended_due_at.date() == date(2026, 3, 24)
 
 
 def test_two_claims_at_once_leave_the_task_with_the_first(factory, org, now):

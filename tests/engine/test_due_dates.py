@@ -39,7 +39,8 @@ def test_an_extension_more_than_a_year_past_the_due_date_is_refused(factory, org
         issue_extension(s, receipt.code, due_day + timedelta(days=366), "Chậm", org["lanhdao.vpdk"], now)
     assert list(caught.value.errors) == ["new_day"]
     with unit_of_work(factory) as s:
-        issue_extension(s, receipt.code, due_day + timedelta(days=365), "Chậm", org["lanhdao.vpdk"], now)
+        issue_extension(s, receipt.code, due_day + timedelta(days=365), "Chậm", org["lanhdao.vpdk"], now,
+                        confirmed_long=True)  # far past twice the legal limit: confirmed by the leader
         assert get_dossier(s, receipt.code).extension_count == 1
 
 

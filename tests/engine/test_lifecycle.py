@@ -52,7 +52,7 @@ def test_supplement_moves_due_date_and_timers_per_policy(tmp_path, factory, org,
     officer = org["chuyenvien.vpdk"]
     with unit_of_work(factory) as s:
         request_supplement(s, receipt.code, ["Bản sao CCCD"], "Bản sao không rõ", officer, now)
-    # while paused, the reminder due Wednesday 17:00 does not fire
+    # while paused, the reminder due Wednesday 07:30 (office hours open) does not fire
     assert fire_due_timers(factory, now + timedelta(days=3)) == 0
     back = now.replace(day=3)  # paused one full working day: Monday 09:00 → Tuesday 09:00
     with unit_of_work(factory) as s:
@@ -62,7 +62,7 @@ def test_supplement_moves_due_date_and_timers_per_policy(tmp_path, factory, org,
         assert local_due.day == due_day and local_due.hour == 17
         next_timer = s.scalar(select(ProcessInstance.next_timer_at))
     if policy == "continue":
-        assert next_timer == now.replace(day=4, hour=17)
+        assert next_timer == now.replace(day=4, hour=7, minute=30)
     else:
         assert next_timer.astimezone(now.tzinfo).day == due_day - 1
     assert fire_due_timers(factory, dossier.due_at) == 1

@@ -31,7 +31,7 @@ def test_untouched_dossier_gets_apology_extension_and_notice(factory, org, now, 
     monkeypatch.setattr(base, "APPLICANT", APPLICANT)
     receipt = receive(factory, org, now)  # due Thursday 12 March 17:00
     do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
-    reminder = receipt.due_at - timedelta(days=1)  # Wednesday 11 March 17:00
+    reminder = (receipt.due_at - timedelta(days=1)).replace(hour=7, minute=30)  # Wednesday 11 March, office opens
     with unit_of_work(factory) as s:
         assert s.scalar(select(ProcessInstance.next_timer_at)) == reminder
     assert fire_due_timers(factory, reminder - timedelta(seconds=1)) == 0

@@ -102,7 +102,7 @@ def test_every_event_of_a_dossiers_life_is_told_in_words_not_codes(factory, org,
         request_supplement(s, code, ["Bản sao CCCD"], "Bản sao không rõ", specialist, now)
     with unit_of_work(factory) as s:
         record_supplement(s, code, specialist, later)
-        issue_extension(s, code, date(2026, 3, 25), "Chờ xác minh", leader, later)
+        issue_extension(s, code, date(2026, 3, 18), "Chờ xác minh", leader, later)
     do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, later)
     do(factory, org, "lanhdao.vpdk", "ut_phe_duyet", {"quyet_dinh": "dong_y"}, later)
     do(factory, org, "vanthu.vpdk", "ut_chuyen_tra", {"so_van_ban": "125/CNVPĐK"}, later)

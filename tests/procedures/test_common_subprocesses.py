@@ -71,7 +71,7 @@ def test_supplement_pauses_the_clock_and_the_result_is_posted(factory, org, now)
     receipt = receive(factory, org, now)
     assert receipt.due_at == at(12, 17)
     do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
-    assert dossier_state(factory, receipt.code)[4] == at(11, 17)  # apology reminder armed
+    assert dossier_state(factory, receipt.code)[4] == at(11, 7, 30)  # apology reminder: when office hours open
 
     # Tuesday 3 March: appraisal finds the dossier incomplete; the request is drawn up at 10:00
     do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", {**APPRAISAL, "de_xuat": "bo_sung"}, at(3, 9))
@@ -107,7 +107,7 @@ def test_supplement_pauses_the_clock_and_the_result_is_posted(factory, org, now)
     do(factory, org, "motcua.tinh", "ut_nhan_bo_sung", {"da_nhan_du_bo_sung": True}, at(4, 15))
     st, due, paused_at, count, timer = dossier_state(factory, receipt.code)
     assert (st, due, paused_at, count) == (4, at(16, 10, 30), None, 1)
-    assert timer == at(13, 10, 30)  # the reminder moved by the same 10.5 h: Wednesday 11 17:00 → Friday 13 10:30
+    assert timer == at(12, 10, 30)  # the reminder moved by the same 10.5 h: Wednesday 11 07:30 → Thursday 12 10:30
     assert [i[1] for i in inbox(factory, org["chuyenvien.vpdk"])] == ["ut_tham_dinh"]
 
     finish_appraisal(factory, org, at(5, 9))

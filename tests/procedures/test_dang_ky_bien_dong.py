@@ -146,10 +146,11 @@ def test_transfer_runs_through_both_agencies_and_the_payment_time_is_not_counted
     with unit_of_work(factory) as s:
         land, tax = s.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
         assert tax.status == "completed"
-        # the apology reminder, one working day before the due date, moved with it: Wed 11 -> Mon 16 March 17:00
-        assert land.next_timer_at == at(16, 17)
+        # the apology reminder, one working day before the due date, moved with it: Wed 11 -> Mon 16 March,
+        # when office hours open (07:30)
+        assert land.next_timer_at == at(16, 7, 30)
         assert f'"tong_so_tien":{TOTAL}' in land.state and '"so_chung_tu":"GNT-0001"' in land.state
-    assert fire_due_timers(factory, at(11, 17, 1)) == 0  # the old reminder time passes without an apology
+    assert fire_due_timers(factory, at(11, 7, 31)) == 0  # the old reminder time passes without an apology
 
     do(factory, people, "motcua.tinh", "ut_tiep_nhan_gd2", {"da_nhan_chung_tu": True}, at(10, 10))
     do(factory, people, "chuyenvien.vpdk", "ut_tham_dinh_cap_giay",
@@ -201,9 +202,9 @@ def test_citizen_who_never_pays_leaves_the_dossier_waiting_without_timers_firing
     receipt = to_payment_notice(factory, people, now)
     with unit_of_work(factory) as s:
         land = s.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).first()
-        assert land.next_timer_at == at(11, 17)  # the apology reminder stays armed, at its old time
+        assert land.next_timer_at == at(11, 7, 30)  # the apology reminder stays armed, at its old time
     # the worker skips paused dossiers: neither the reminder time, the due date nor a month later fires it
-    for moment in (at(11, 17, 1), at(12, 17, 1), datetime(2026, 4, 13, 9, 0, tzinfo=VN_TZ)):
+    for moment in (at(11, 7, 31), at(12, 17, 1), datetime(2026, 4, 13, 9, 0, tzinfo=VN_TZ)):
         assert fire_due_timers(factory, moment) == 0
     assert deliver_pending_messages(factory, datetime(2026, 4, 13, 9, 0, tzinfo=VN_TZ)) == 0
     d = dossier(factory, receipt.code)

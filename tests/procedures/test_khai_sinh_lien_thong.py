@@ -64,9 +64,10 @@ def test_birth_residence_and_card_in_three_working_days(factory, org, now):
     assert receipt.status == 2
     # Reception day not counted: Tue 3, Wed 4, Thu 5 March are the 3 working days (no holiday that week).
     assert receipt.due_at == at(5, 17)
-    # The apology timer is armed one working day before the due date: Wednesday 4 March, 17:00.
+    # The apology timer is armed one working day before the due date: Wednesday 4 March, when office hours
+    # open (07:30), so the whole day remains to write, sign and send the letter.
     with unit_of_work(factory) as s:
-        assert commune_instance(s, receipt.code).next_timer_at == at(4, 17)
+        assert commune_instance(s, receipt.code).next_timer_at == at(4, 7, 30)
 
     # Only the commune's one-stop officer sees the reception step (not the province centre's desk).
     assert [b for _, b in inbox(factory, org["motcua.hoabinh"])] == ["ut_tiep_nhan"]
@@ -219,11 +220,12 @@ def test_late_partner_triggers_the_apology_one_working_day_before_the_due_date(f
     assert deliver_pending_messages(factory, at(2, 11)) == 2
     do(factory, org, "bhxh.trungtam", "ut_cap_the_bhyt", CARD, at(3, 9))
     assert deliver_pending_messages(factory, at(3, 9, 5)) == 1
-    # The police have not answered by Wednesday 4 March 17:00 (one working day before the due date).
-    assert fire_due_timers(factory, at(4, 17) - timedelta(seconds=1)) == 0
-    assert fire_due_timers(factory, at(4, 17) + timedelta(seconds=1)) == 1
+    # The police have not answered when office hours open on Wednesday 4 March (one working day before the due
+    # date): the apology is started then, with the whole day left to write, sign and send it.
+    assert fire_due_timers(factory, at(4, 7, 30) - timedelta(seconds=1)) == 0
+    assert fire_due_timers(factory, at(4, 7, 30) + timedelta(seconds=1)) == 1
     assert [b for _, b in inbox(factory, org["chuyenvien.hoabinh"])] == ["ut_lap_xin_loi"]
-    later = at(4, 17, 5)
+    later = at(4, 9)
     do(factory, org, "chuyenvien.hoabinh", "ut_lap_xin_loi",
        {"ly_do_cham": "Công an cần xác minh nơi cư trú", "ngay_hen_moi": "2026-03-09"}, later)
     do(factory, org, "lanhdao.hoabinh", "ut_ky_xin_loi", {"quyet_dinh_xin_loi": "ky"}, later)
