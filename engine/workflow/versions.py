@@ -15,6 +15,7 @@ from engine.infra.errors import Conflict, InvalidProcess, NotFound, ValidationFa
 from engine.models import Procedure, ProcessVersion
 from engine.org import access
 from engine.workflow.catalog import check_version, get_procedure, make_active, remember_bundle
+from engine.workflow.findings import as_fields
 from engine.workflow.packages import common_parts, read_package, write_package
 from engine.workflow.validation import validate_package
 
@@ -62,9 +63,9 @@ def create_draft(session: Session, code: str, data: bytes, bpmn_path: Path, acto
     try:
         parsed, used, digest = check_version(session, procedure.slug, package.meta, package.files, package.forms,
                                              max_bytes)
-    except InvalidProcess as exc:  # a finding names its file and element, as the field it is reported under
-        where = "#".join(part for part in (exc.file or "package", exc.element) if part)
-        raise ValidationFailed("Phiên bản không hợp lệ; chưa lưu gì.", {where: [exc.message]}) from exc
+    except InvalidProcess as exc:  # every finding, under its file and element as the field it is reported under
+        raise ValidationFailed("Phiên bản không hợp lệ; chưa lưu gì.", as_fields(exc.findings),
+                               findings=[finding.as_dict() for finding in exc.findings]) from exc
     number = (session.scalar(select(func.max(ProcessVersion.number))
                              .where(ProcessVersion.procedure_id == procedure.id)) or 0) + 1
     version = ProcessVersion(procedure_id=procedure.id, number=number, process_id=package.meta["process_id"],
@@ -232,7 +233,8 @@ def _check_submittable(session: Session, version: ProcessVersion, max_bytes: int
     shown = [f"{i}) {f.message}" for i, f in enumerate(report.errors[:SUBMIT_ERRORS_LISTED], 1)]
     more = len(report.errors) - len(shown)
     raise ValidationFailed(f"Phiên bản còn {len(report.errors)} lỗi, chưa gửi phê duyệt được: " + "; ".join(shown)
-                           + (f"; và {more} lỗi khác." if more else "."), errors)
+                           + (f"; và {more} lỗi khác." if more else "."), errors,
+                           findings=[finding.as_dict() for finding in report.findings])
 
 
 def _decision_errors(number: str, day: date | None, signer: str) -> dict[str, list[str]]:
