@@ -3,9 +3,9 @@
 PostgreSQL; beside it, the same database's engine-only completion time measured by this process in the same run.
 
 Run: `make bench` (or `.venv/bin/python bench/http_load.py`). Bounded: each level runs MOTCUA_BENCH_SECONDS
-(default 6) seconds, twice: saturated (each client sends its next request as soon as it has the answer) and
-paced (an official reads for MOTCUA_BENCH_THINK seconds, default 0.5, before each action). Prints throughput,
-p50/p95/p99 of the completions, errors, and the targets as ratios.
+(default 6) seconds, saturated (each client sends its next request as soon as it has the answer) in three
+alternating rounds, then paced once (an official reads for MOTCUA_BENCH_THINK seconds, default 0.5, before
+each action). Prints throughput, p50/p95/p99 of the completions, errors, and the targets as ratios.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from tests.production.processes import Command, free_port, schema_url, wait_unti
 LEVELS = (1, 10, 25, 50)
 SECONDS = float(os.environ.get("MOTCUA_BENCH_SECONDS", "6"))
 THINK = float(os.environ.get("MOTCUA_BENCH_THINK", "0.5"))
+ROUNDS = 3  # saturated levels, in alternating rounds
 CENTRE = "000.00.01.H99"
 
 
@@ -89,10 +90,30 @@ def official(port: int, token: str, deadline: float, think: float, results: dict
         results["completions"] += completions
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used by the server: its master (with the worker processes it has reaped) and live workers."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid:
+            total += sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        elif int(fields[1]) == pid:
+            total += sum(int(f) for f in fields[11:13]) / tick
+    return total
+
+
+SERVER_PID = 0  # set by measure(): whose CPU time run_level reads
+
+
 def run_level(port: int, token: str, clients: int, think: float, seconds: float = SECONDS) -> dict:
     results, lock = {"latencies": [], "errors": 0, "completions": 0}, threading.Lock()
     deadline = time.monotonic() + seconds
-    started = time.monotonic()
+    started, cpu, served = time.monotonic(), time.process_time(), server_cpu(SERVER_PID)
     threads = [threading.Thread(target=official, args=(port, token, deadline, think, results, lock))
                for _ in range(clients)]
     for thread in threads:
@@ -101,10 +122,33 @@ def run_level(port: int, token: str, clients: int, think: float, seconds: float 
         thread.join()
     elapsed = time.monotonic() - started
     ms = sorted(1000 * x for x in results["latencies"]) or [float("nan")]
-    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    done = max(results["completions"], 1)
     return {"clients": clients, "rate": results["completions"] / elapsed, "p50": statistics.median(ms),
-            "p95": pick(0.95), "p99": pick(0.99), "errors": results["errors"], "n": results["completions"],
-            "latencies": ms}
+            "p95": _quantile(ms, 0.95), "p99": _quantile(ms, 0.99), "errors": results["errors"],
+            "n": results["completions"], "latencies": ms,
+            "client_cpu": 1000 * (time.process_time() - cpu) / done,
+            "server_cpu": 1000 * (server_cpu(SERVER_PID) - served) / done}
+
+
+def interleaved(port: int, token: str) -> list[dict]:
+    """The saturated levels in ROUNDS alternating rounds (1, 10, 25, 50, 1, 10, …), so that other load on the
+    machine falls on every level alike: per level the median rate and the latencies of all rounds."""
+    runs = [[run_level(port, token, n, 0.0) for n in LEVELS] for _ in range(ROUNDS)]
+    merged = []
+    for index, clients in enumerate(LEVELS):
+        rows = [rounds[index] for rounds in runs]
+        ms = sorted(x for row in rows for x in row["latencies"])
+        merged.append({"clients": clients, "rate": statistics.median(r["rate"] for r in rows),
+                       "rates": [r["rate"] for r in rows], "p50": statistics.median(ms), "p95": _quantile(ms, 0.95),
+                       "p99": _quantile(ms, 0.99), "errors": sum(r["errors"] for r in rows),
+                       "n": sum(r["n"] for r in rows), "latencies": ms,
+                       "client_cpu": statistics.median(r["client_cpu"] for r in rows),
+                       "server_cpu": statistics.median(r["server_cpu"] for r in rows)})
+    return merged
+
+
+def _quantile(ms: list[float], q: float) -> float:
+    return ms[min(len(ms) - 1, int(q * len(ms)))] if ms else float("nan")
 
 
 def engine_only(factory, user_id: int, dossiers: int = 10) -> list[float]:
@@ -149,6 +193,8 @@ def measure(label: str, url: str, folder: Path) -> dict:
     env.update(MOTCUA_DATABASE_URL=url, MOTCUA_SECRET_KEY=secrets.token_hex(32), MOTCUA_INSTANCE_PATH=str(folder),
                MOTCUA_EMBEDDED_WORKER="false", MOTCUA_LOG_LEVEL="WARNING")
     server = Command(["serve", "--bind", f"127.0.0.1:{port}"], env, folder / f"serve-{port}.log").start()
+    global SERVER_PID
+    SERVER_PID = server.process.pid
     try:
         wait_until_serving(port, server)
         client = Client(port, "")
@@ -158,7 +204,7 @@ def measure(label: str, url: str, folder: Path) -> dict:
         token = body["token"]
         run_level(port, token, 4, 0.0, seconds=2)  # warm up: every worker process and connection pool
         single_ms, engine_ms = single_client_against_engine(factory, user_id, port, token)
-        saturated = [run_level(port, token, n, 0.0) for n in LEVELS]
+        saturated = interleaved(port, token)
         paced = [run_level(port, token, n, THINK) for n in LEVELS]
     finally:
         server.stop()
@@ -169,19 +215,22 @@ def measure(label: str, url: str, folder: Path) -> dict:
 def report(result: dict) -> None:
     print(f"\n{result['label']}: single official, completion median over HTTP {result['single_ms']:.2f} ms, "
           f"engine only {result['engine_ms']:.2f} ms (this process, alternating rounds)")
-    for mode, rows in (("saturated", result["saturated"]), (f"paced, {THINK:g} s think time", result["paced"])):
+    for mode, rows in ((f"saturated, median of {ROUNDS} alternating rounds", result["saturated"]),
+                       (f"paced, {THINK:g} s think time", result["paced"])):
         print(f"  {mode}:")
-        print("    clients  completions/s    p50 ms   p95 ms   p99 ms  errors")
+        print("    clients  completions/s    p50 ms   p95 ms   p99 ms  errors   CPU ms per completion: server, clients")
         for r in rows:
             print(f"    {r['clients']:7d}  {r['rate']:13.1f}  {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
-                  f"  {r['errors']:6d}")
+                  f"  {r['errors']:6d}   {r['server_cpu']:27.2f}  {r['client_cpu']:7.2f}")
     sat, paced = {r["clients"]: r for r in result["saturated"]}, {r["clients"]: r for r in result["paced"]}
     single = result["single_ms"]
     errors = sum(r["errors"] for r in result["saturated"] + result["paced"])
     verdict = lambda ok: "meets" if ok else "MISSES"  # noqa: E731
     print(f"  targets: errors {errors} (target 0: {verdict(errors == 0)})")
     ratio = sat[50]["rate"] / sat[25]["rate"]
-    print(f"    throughput at 50 / at 25 clients, saturated: {ratio:.2f} (target ≥ 1.0: {verdict(ratio >= 1.0)})")
+    rounds = ", ".join(f"{a / b:.2f}" for a, b in zip(sat[50]["rates"], sat[25]["rates"]))
+    print(f"    throughput at 50 / at 25 clients, saturated: {ratio:.2f} (target ≥ 1.0: {verdict(ratio >= 1.0)}; "
+          f"each round {rounds})")
     for mode, rows in (("saturated", sat), ("paced", paced)):
         ratio = rows[50]["p95"] / single
         print(f"    p95 at 50 clients / single-client median, {mode}: {ratio:.1f} "
@@ -191,6 +240,7 @@ def report(result: dict) -> None:
 
 
 def main() -> None:
+    load_before = os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "sqlite"
@@ -213,7 +263,8 @@ def main() -> None:
     workers = os.environ.get("MOTCUA_WEB_WORKERS", "2")
     threads = os.environ.get("MOTCUA_WEB_THREADS", "4")
     print(f"motcua serve on 127.0.0.1, {workers} worker process(es) x {threads} thread(s); a client is one official "
-          f"receiving a dossier of 10 steps and completing them; {SECONDS:g} s per level")
+          f"receiving a dossier of 10 steps and completing them; {SECONDS:g} s per level; machine load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
     for result in results:
         report(result)
     if len(results) == 1:
