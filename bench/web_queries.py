@@ -6,7 +6,9 @@ MOTCUA_BENCH_SQLITE=0 measures PostgreSQL only. The open work stays
 the same at every size (1,000 ready work items over 100 units) while finished dossiers, each with its completed
 step, pile up: what an inbox costs must depend on today's work, not on the years behind it. Measured per query:
 the inbox (all four tab counts and one page, for an officer of one unit, and the unit view), the citizen lookup by
-code and secret, the unit register of one day, the dossier search by code, and the dossier page's timeline.
+code and secret, the unit register of one day, the dossier search by code and by a name typed without diacritics,
+the inbox searched by name, a leader's team tab, an official's done tab (the officer completed every finished step),
+and the dossier page's timeline.
 Target (DESIGN §9): at most 2x the cost at the smallest size.
 """
 from __future__ import annotations
@@ -32,7 +34,9 @@ from engine.infra import migrate  # noqa: E402
 from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role  # noqa: E402
 from engine.workflow.catalog import load_procedures  # noqa: E402
 from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
+from engine.infra.text import dossier_search_text, fold  # noqa: E402
 from engine.views.search import search_dossiers  # noqa: E402
+from engine.views.worklists import list_done, list_team  # noqa: E402
 from engine.onestop.dossiers import hash_secret  # noqa: E402
 from engine.views.inbox import list_inbox  # noqa: E402
 from engine.views.lookup import lookup_dossier  # noqa: E402
@@ -57,8 +61,10 @@ def seed(factory, size: int, rng: random.Random) -> dict:
         units = [ensure_unit(session, f"000.90.{k:02d}.H99", f"Đơn vị thử {k}").id for k in range(UNITS)]
         officer = create_user(session, "bench.officer", "Cán bộ đo", "mat-khau-do-dac", NOW)
         grant_role(session, officer, "chuyen_vien", f"000.90.00.H99")
+        leader = create_user(session, "bench.leader", "Lãnh đạo đo", "mat-khau-do-dac", NOW)
+        grant_role(session, leader, "lanh_dao", f"000.90.00.H99")
         procedure = session.scalar(select(Procedure).where(Procedure.slug == "dinh-chinh-gcn"))
-        ids = {"units": units, "officer": officer.id, "procedure": procedure.id,
+        ids = {"units": units, "officer": officer.id, "leader": leader.id, "procedure": procedure.id,
                "version": procedure.active_version_id}
     secret_hash = hash_secret(SECRET)
     engine = factory.kw["bind"]
@@ -71,9 +77,10 @@ def seed(factory, size: int, rng: random.Random) -> dict:
                 unit = ids["units"][n % UNITS]
                 received = NOW - timedelta(minutes=(size - n) * 3)
                 code = f"000.90.{n % UNITS:02d}.H99-{received:%y%m%d}-{n:07d}"
+                applicant = {"name": f"Nguyễn Văn {n}", "id_number": f"{n:012d}"}
                 dossiers.append(dict(
                     id=n + 1, code=code, procedure_id=ids["procedure"], process_version_id=ids["version"],
-                    applicant={"name": f"Nguyễn Văn {n}", "id_number": f"{n:012d}"}, channel="direct",
+                    applicant=applicant, search_text=dossier_search_text(code, applicant), channel="direct",
                     received_at=received, due_at=received + timedelta(days=10), status=4 if open_ else 10,
                     finished_at=None if open_ else received + timedelta(days=5),
                     returned_at=None if open_ else received + timedelta(days=6),
@@ -101,7 +108,10 @@ def seed(factory, size: int, rng: random.Random) -> dict:
             conn.execute(text("ANALYZE"))
     with unit_of_work(factory) as session:
         last = session.scalar(select(Dossier).order_by(Dossier.id.desc()).limit(1))
-        ids.update(code=last.code, dossier_id=last.id, unit_id=ids["units"][0])
+        mine = session.scalar(select(Dossier).where(Dossier.receiving_unit_id == ids["units"][0])
+                              .order_by(Dossier.id.desc()).limit(1))  # the newest of the officer's unit, open
+        ids.update(code=last.code, dossier_id=last.id, unit_id=ids["units"][0],
+                   name=fold(mine.applicant["name"]))
     return ids
 
 
@@ -114,6 +124,10 @@ def measure(factory, ids) -> dict[str, float]:
         "public lookup": lambda s: lookup_dossier(s, ids["code"], SECRET),
         "register, one day": lambda s: register_rows(s, ids["unit_id"], day, day, ids["officer"]),
         "dossier search by code": lambda s: search_dossiers(s, ids["officer"], ids["code"]),
+        "dossier search by name": lambda s: search_dossiers(s, ids["officer"], ids["name"]),
+        "inbox, search by name": lambda s: list_inbox(s, ids["officer"], NOW, view="unit", query=ids["name"]),
+        "inbox, team tab": lambda s: list_team(s, ids["leader"], NOW),
+        "inbox, done tab": lambda s: list_done(s, ids["officer"], NOW),
         "dossier timeline": lambda s: dossier_timeline(s, ids["dossier_id"]),
     }
     results = {}
