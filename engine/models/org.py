@@ -21,6 +21,10 @@ class Unit(Base):
     saturday_morning: Mapped[bool] = mapped_column(Boolean, default=False)  # receives on Saturday mornings
     office_hours: Mapped[str] = mapped_column(String(60), default="07:30-11:30,13:30-17:00")
     place_name: Mapped[str] = mapped_column(String(100), default="")  # địa danh heading printed forms: "Hòa Bình, ngày …"
+    # Nghị định 30/2020: the ký hiệu of the unit's documents ("Số: …/TB-VPĐKĐĐ") and the title its head signs
+    # with ("GIÁM ĐỐC"; a deputy "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"); empty leaves them for the văn thư to write.
+    abbreviation: Mapped[str] = mapped_column(String(30), default="")
+    head_title: Mapped[str] = mapped_column(String(100), default="")
 
 
 class CalendarDay(Base):
