@@ -26,10 +26,12 @@ COLUMNS = (  # (heading, RegisterRow field, Excel width); Ký nhận stays blank
     ("Ngày chuyển hồ sơ đến cơ quan giải quyết", "transferred_at", 17),
     ("Ngày nhận kết quả từ cơ quan giải quyết", "result_received_at", 17),
     ("Ngày trả kết quả", "returned_at", 17), ("Trạng thái", "status_label", 20), ("Ký nhận", None, 12),
-    ("Ghi chú", "note", 30),
+    ("Ghi chú", "note", 30), ("Phí, lệ phí đã thu (đồng)", "fee_paid", 14),  # after Mẫu 07's own columns
 )
+MONEY_FIELDS = {"fee_paid"}  # đồng: numbers in Excel, shown with thousands separators
 SHEET_TITLE = "So theo doi ho so"
 EXCEL_DATE_FORMAT = "dd/mm/yyyy hh:mm"
+EXCEL_MONEY_FORMAT = "#,##0"  # the reader's own thousands separator: 2.000 in a Vietnamese spreadsheet
 HEADER_ROW = 5
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheet programs read as the start of a formula
 MAX_DAYS = 366  # one register page covers at most a year; longer periods are split by the user
@@ -56,6 +58,7 @@ class RegisterRow:
     status_label: str  # Trạng thái
     note: str  # Ghi chú
     received_elsewhere: str | None = None  # the receiving unit's name when not this unit's desk (its STT)
+    fee_paid: int | None = None  # the dossier's fee record, in đồng
 
 
 def register_units(session: Session, user_id: int) -> list[Unit]:
@@ -111,6 +114,7 @@ def _row(dossier: Dossier, procedure_name, deciding_name, transferred_at, now, e
         transferred_at=transferred_at, returned_at=dossier.returned_at,
         result_received_at=dossier.finished_at if dossier.status in (9, 10) else None,  # not a stop's end time
         status=dossier.status, status_label=STATUS_LABELS.get(dossier.status, ""), received_elsewhere=elsewhere,
+        fee_paid=dossier.fee_paid_amount,
         note="; ".join(filter(None, [f"STT theo sổ của {elsewhere}" if elsewhere else "",
                                      register_note(dossier, now)])),
     )
@@ -168,6 +172,8 @@ def register_workbook(rows: list[RegisterRow], unit_name: str, start: date, end:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if isinstance(value, datetime):
                 cell.number_format = EXCEL_DATE_FORMAT
+            elif field in MONEY_FIELDS:
+                cell.number_format = EXCEL_MONEY_FORMAT
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.page_setup.orientation = "landscape"

@@ -87,3 +87,25 @@ def test_a_process_without_a_fee_step_keeps_the_desks_record(factory, org, now):
         record_fee(s, code, 50_000, "0000128", org["motcua.tinh"], now)
     with unit_of_work(factory) as s:
         assert get_dossier(s, code).fee_paid_amount == 50_000
+
+
+def test_the_register_lists_the_fee_as_a_grouped_number_in_excel(factory, org, now):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from engine.org.accounts import get_unit
+    from engine.views.register import HEADER_ROW, register_rows, register_workbook
+    from .test_dinh_chinh_gcn import receive as receive_correction
+
+    code = receive_correction(factory, org, now).code
+    with unit_of_work(factory) as s:
+        record_fee(s, code, 1_500_000, "0000129", org["motcua.tinh"], now)
+    with unit_of_work(factory) as s:
+        unit = get_unit(s, "000.00.01.H99")
+        rows = register_rows(s, unit.id, now.date(), now.date(), org["motcua.tinh"])
+        assert [row.fee_paid for row in rows] == [1_500_000]
+        sheet = load_workbook(BytesIO(register_workbook(rows, unit.name, now.date(), now.date()))).active
+    headings = [cell.value for cell in sheet[HEADER_ROW]]
+    cell = sheet.cell(row=HEADER_ROW + 1, column=headings.index("Phí, lệ phí đã thu (đồng)") + 1)
+    assert (cell.value, cell.number_format) == (1_500_000, "#,##0")  # 1.500.000 in a Vietnamese spreadsheet
