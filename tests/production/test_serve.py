@@ -1,0 +1,46 @@
+"""`motcua serve` on its own: gunicorn with the flags over the environment, the app answering from every worker
+process, a clean stop on SIGTERM; and the refusal of a rate-limit store that does not answer."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from .processes import clean_environ, Command, free_port, request_json, wait_until_serving
+
+
+def workers_of(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except OSError:
+                continue
+    return children
+
+
+def test_serve_runs_the_flags_number_of_workers_that_answer_and_stops_cleanly(tmp_path):
+    env = clean_environ(MOTCUA_INSTANCE_PATH=str(tmp_path), MOTCUA_SECRET_KEY=secrets.token_hex(32),
+                        MOTCUA_WEB_WORKERS="1", MOTCUA_WEB_THREADS="2", MOTCUA_LOG_LEVEL="WARNING")
+    assert Command(["db", "upgrade"], env, tmp_path / "db.log").run().returncode == 0
+    port = free_port()
+    server = Command(["serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env, tmp_path / "serve.log").start()
+    try:
+        wait_until_serving(port, server)
+        assert len(workers_of(server.process.pid)) == 2  # --workers over MOTCUA_WEB_WORKERS
+        for _ in range(6):  # fresh connections, taken by either worker process
+            status, body, headers = request_json(port, "POST", "/api/v1/tokens",
+                                                 {"username": "khong.co", "password": "sai-mat-khau"})
+            assert status == 401 and body["error"]["status"] == 401
+            assert "Werkzeug" not in headers.get("Server", "")  # not the development server
+    finally:
+        server.process.terminate()
+        assert server.process.wait(timeout=30) == 0, server.output()  # SIGTERM: a graceful stop, status 0
+
+
+def test_serve_refuses_a_rate_limit_store_that_does_not_answer(tmp_path):
+    env = clean_environ(MOTCUA_INSTANCE_PATH=str(tmp_path), MOTCUA_SECRET_KEY=secrets.token_hex(32),
+                        MOTCUA_RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}")
+    refused = Command(["serve", "--bind", f"127.0.0.1:{free_port()}"], env, tmp_path / "serve.log").run()
+    assert refused.returncode == 1 and "MOTCUA_RATELIMIT_STORAGE_URI" in refused.stderr, refused.stderr
