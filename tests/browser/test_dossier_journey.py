@@ -95,7 +95,12 @@ def receive_at_desk(page: Page, tmp_path) -> tuple[str, str, str]:
     scan = tmp_path / SCAN_NAME
     scan.write_bytes(SCAN_PDF)
     page.get_by_label(f"Bản quét: {REQUIRED_COMPONENTS[0]}").set_input_files(str(scan))
-    page.get_by_role("button", name="Tiếp nhận hồ sơ", exact=True).click()
+    follow(page, page.get_by_role("button", name="Tiếp nhận hồ sơ", exact=True))
+    confirm = page.get_by_role("checkbox", name=re.compile("đây là một hồ sơ khác"))
+    if confirm.count():  # the same person's dossier was received today (by another test on this server)
+        confirm.check()
+        page.get_by_label(f"Bản quét: {REQUIRED_COMPONENTS[0]}").set_input_files(str(scan))
+        page.get_by_role("button", name="Tiếp nhận hồ sơ", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", re.IGNORECASE))
@@ -206,7 +211,7 @@ def check_dossier_page(page: Page, code: str, due: str) -> None:
     page.goto(f"/dossiers/{code}")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Đã trả kết quả")
-    expect(heading).to_contain_text("Đúng hạn")  # finished on 3 March, due 12 March
+    expect(heading).to_contain_text("Trước hạn")  # finished on 3 March, due 12 March: early, as a step would be
     assert fact(page, "Hạn trả kết quả") == due, "the dossier page and the receipt disagree on the due date"
     for step, who in ((DESK_STEP, "Nguyễn Thị Lan"), (APPRAISAL, "Trần Văn Minh"), (APPROVAL, "Lê Hoàng Nam"),
                       (TRANSFER, "Phạm Thị Hoa"), (HANDOVER, "Nguyễn Thị Lan")):
