@@ -22,6 +22,10 @@ UNITS = [  # code, name, level, parent
     ("000.40.11.H99", "Công an phường Hòa Bình", "xa", None),
     ("000.50.01.H99", "Bảo hiểm xã hội khu vực Trung tâm", "tinh", None),
 ]
+# Nghị định 30/2020: the ký hiệu and the head's title printed on the letters of the units that issue them
+# (Mẫu 02, 04, 05); the partner agencies' are left for their administrators.
+LETTERHEADS = {"000.00.01.H99": ("TTPVHCC", "Giám đốc"), "000.21.01.H99": ("CNVPĐKĐĐ", "Giám đốc"),
+               "000.00.11.H99": ("TTPVHCC", "Giám đốc")}
 ROLES = [
     ("mot_cua", "Công chức Bộ phận Một cửa"),
     ("chuyen_vien", "Chuyên viên thụ lý"),
@@ -70,6 +74,8 @@ def seed_demo(session: Session, now: datetime, password: str, bpmn_path: Path) -
     for code, name, level, parent in UNITS:
         unit = ensure_unit(session, code, name, level, parent)
         unit.place_name = unit.place_name or PLACE_NAME
+        abbreviation, head_title = LETTERHEADS.get(code, ("", ""))
+        unit.abbreviation, unit.head_title = unit.abbreviation or abbreviation, unit.head_title or head_title
     for key, name in ROLES:
         ensure_role(session, key, name)
     logins = []

@@ -17,7 +17,9 @@ from engine.org.calendar import forget_calendar, parse_office_hours
 
 LEVELS = {"bo": "Cấp trung ương", "tinh": "Cấp tỉnh", "xa": "Cấp xã"}  # as the catalogue labels them
 CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,39}")  # the official electronic identifier, e.g. 000.00.01.H99
-FIELDS = ("code", "name", "parent_id", "level", "place_name", "office_hours", "saturday_morning")
+FIELDS = ("code", "name", "parent_id", "level", "place_name", "abbreviation", "head_title", "office_hours",
+          "saturday_morning")
+SIGNATURE_PREFIXES = ("KT.", "TL.", "TM.", "TUQ.", "Q.")  # added when a deputy or delegate signs, never stored
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def create_unit(session: Session, actor_id: int, now: datetime, **values) -> Uni
 
 
 def update_unit(session: Session, actor_id: int, unit_id: int, now: datetime, **values) -> Unit:
-    """Change a unit's code, name, place in the tree, level, place name, office hours or Saturday mornings."""
+    """Change a unit's code, name, place in the tree, level, place name, letterhead (abbreviation, head title),
+    office hours or Saturday mornings."""
     access.check_admin(access.grants_of(session, actor_id))
     unit = _unit(session, unit_id)
     cleaned = _validated(session, unit, values)
@@ -88,6 +91,8 @@ def _validated(session: Session, unit: Unit | None, values: dict) -> dict:
     code, name = (values.get("code") or "").strip(), " ".join((values.get("name") or "").split())
     level, parent_id = values.get("level") or "", values.get("parent_id")
     place_name = " ".join((values.get("place_name") or "").split())
+    abbreviation = (values.get("abbreviation") or "").strip().upper()  # ký hiệu in capitals (Nghị định 30/2020)
+    head_title = " ".join((values.get("head_title") or "").split())
     office_hours = (values.get("office_hours") or "").replace(" ", "")
     errors: dict[str, list[str]] = {}
     if not code:
@@ -102,6 +107,13 @@ def _validated(session: Session, unit: Unit | None, values: dict) -> dict:
         errors["level"] = ["Chọn cấp của đơn vị."]
     if len(place_name) > 100:
         errors["place_name"] = ["Địa danh tối đa 100 ký tự."]
+    if len(abbreviation) > 30 or not all(char.isalnum() for char in abbreviation):
+        errors["abbreviation"] = ["Tên viết tắt chỉ gồm chữ và số, không dấu cách (tối đa 30 ký tự), ví dụ VPĐKĐĐ."]
+    if len(head_title) > 100:
+        errors["head_title"] = ["Chức danh tối đa 100 ký tự."]
+    elif head_title.upper().startswith(SIGNATURE_PREFIXES):
+        errors["head_title"] = ["Chỉ nhập chức danh của người đứng đầu (ví dụ Giám đốc); KT., TL., TUQ. … được thêm "
+                                "khi cấp phó hoặc người được ủy quyền ký."]
     try:
         parse_office_hours(office_hours)
     except ValueError as exc:
@@ -121,7 +133,8 @@ def _validated(session: Session, unit: Unit | None, values: dict) -> dict:
     if taken is not None and (unit is None or taken != unit.id):
         raise Conflict(f"Mã {code} đã được dùng cho đơn vị khác.", field="code")
     return {"code": code, "name": name, "parent_id": parent.id if parent else None, "level": level,
-            "place_name": place_name, "office_hours": office_hours,
+            "place_name": place_name, "abbreviation": abbreviation, "head_title": head_title,
+            "office_hours": office_hours,
             "saturday_morning": bool(values.get("saturday_morning"))}
 
 

@@ -23,7 +23,7 @@ from ..db import db_session
 from ..i18n import select_locale
 from . import bp, day_or_none, decimal_or_none, int_or_none, local_time_or_none, render, submit
 
-UNIT_FIELDS = ("code", "name", "parent_id", "level", "place_name", "office_hours")
+UNIT_FIELDS = ("code", "name", "parent_id", "level", "place_name", "abbreviation", "head_title", "office_hours")
 
 
 @bp.get("/")
@@ -72,6 +72,7 @@ def _unit_values() -> dict:
     form = request.form
     return {"code": form.get("code", ""), "name": form.get("name", ""), "level": form.get("level", ""),
             "parent_id": int_or_none(form.get("parent_id")), "place_name": form.get("place_name", ""),
+            "abbreviation": form.get("abbreviation", ""), "head_title": form.get("head_title", ""),
             "office_hours": form.get("office_hours", ""), "saturday_morning": form.get("saturday_morning") == "on"}
 
 
