@@ -114,7 +114,9 @@ def blob_path(storage_dir: Path, digest: str) -> Path:
 
 def _write_blob(storage_dir: Path, digest: str, data: bytes) -> None:
     """Write to a temporary file then rename, so a reader never sees half a file. A file left behind by a
-    rolled-back request is harmless: it is named by its content and reused by the next identical upload."""
+    rolled-back request is harmless: it is named by its content and reused by the next identical upload.
+    Several hosts share the directory (settings.storage_dir): two storing the same scan at once each rename
+    their own complete copy onto the one name."""
     target = blob_path(storage_dir, digest)
     if target.exists():
         return
@@ -129,6 +131,21 @@ def _write_blob(storage_dir: Path, digest: str, data: bytes) -> None:
     except BaseException:
         Path(draft).unlink(missing_ok=True)
         raise
+    _sync_directory(target.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the new name durable before the row naming it commits (a power cut would otherwise lose it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some network file systems refuse fsync on a directory; their server orders the rename itself
+    finally:
+        os.close(fd)
 
 
 def _megabytes(size: int) -> str:
