@@ -171,6 +171,14 @@ from engine.views.dry_run import DryRunPage, dry_run_page
 from engine.workflow.dry_run import PACES as DRY_RUN_PACES
 from engine.workflow.dry_run import dry_run, dry_run_paths, gate as dry_run_gate
 
+# Officials' daily work (the officials' issue, items 1, 2, 5, 13): the team and done lists, a dossier's current
+# steps, lanes nobody can take warned at reception, steps handed over by leaders and administrators
+from engine.onestop.staffing import Unstaffed, unstaffed_lanes
+from engine.onestop.fees import fee_in_steps
+from engine.views.worklists import (
+    CurrentStep, DonePage, TeamPage, TeamRow, current_steps, list_done, list_team, tab_counts, team_count,
+)
+
 # Receiving once (the officials' issue, items 3, 9, 10): form tokens, API idempotency keys, likely duplicates,
 # online submissions checked at the desk (received or refused), one register number on Mẫu 01 and Mẫu 07
 from engine.onestop.online import receive_submission, refuse_submission, submission_for_check, waiting_submissions

@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from engine import (
     CHANNELS,
     clock,
+    current_steps,
     dossier_actions,
     dossier_diagram,
     dossier_history,
     dossier_timeline,
+    fee_in_steps,
     format_amount,
     handover_item,
     is_overdue,
@@ -135,7 +137,9 @@ def _page(code: str) -> dict:
         "overdue": is_overdue(dossier, now),
         "verdict": on_time_verdict(dossier),
         "steps": dossier_timeline(session, dossier.id), "history": dossier_history(session, dossier.id),
-        "actions": dossier_actions(session, dossier, g.user.id, now),
+        "actions": dossier_actions(session, dossier, g.user.id, now)
+        - ({"record_fee"} if fee_in_steps(session, dossier) else set()),  # the process's fee step records it
+        "current_steps": current_steps(session, dossier, g.user.id, now),
         "handover": handover_item(session, dossier.id, g.user.id, now),
         "attachments": list_attachments(session, dossier.id),
         "diagram": dossier_diagram(session, code, g.user.id, now),

@@ -38,6 +38,7 @@ from engine import (
     RETURN_METHODS,
     search_procedures,
     slip_parties,
+    unstaffed_lanes,
     Upload,
     ValidationFailed,
     view_dossier,
@@ -242,7 +243,8 @@ def _uploads(procedure) -> list[Upload]:
 def _render_form(procedure, units, values, errors=None, message=None, action=None, *, token: str):
     return render_template("reception_form.html", procedure=procedure, units=units, values=values,
                            errors=errors or {}, message=message, action=action, channels=CHANNELS, form_token=token,
-                           return_methods=RETURN_METHODS, time_limit=time_limit_text(procedure, translate=True))
+                           return_methods=RETURN_METHODS, time_limit=time_limit_text(procedure, translate=True),
+                           unstaffed=unstaffed_lanes(db_session(), procedure.code, [u.id for u in units], clock.now()))
 
 
 def _render_check(dossier, values, errors=None, message=None, action=None):

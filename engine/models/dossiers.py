@@ -17,6 +17,10 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossier_receiving_received", "receiving_unit_id", "received_at"),  # the unit's register
         Index("ix_dossier_deciding_received", "deciding_unit_id", "received_at"),
+        # Search by any part of the code, the applicant's name or id number: a trigram index on PostgreSQL
+        # (pg_trgm, LIKE '%…%'), a b-tree elsewhere (prefix ranges).
+        Index("ix_dossier_search_text", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,6 +28,8 @@ class Dossier(Base):
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     applicant: Mapped[dict] = mapped_column(JSON)
+    # code, applicant name and id number in lower case without diacritics (engine.infra.text.fold), set at reception
+    search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(10))  # direct / online / postal
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     promised_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # on Mẫu 01; never changed
@@ -47,6 +53,8 @@ class Dossier(Base):
     submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # online: when the citizen submitted
     register_year: Mapped[Optional[int]] = mapped_column(SmallInteger)  # the receiving unit's sổ (Mẫu 07) …
     register_number: Mapped[Optional[int]] = mapped_column(Integer)  # … and its STT, on Mẫu 01; None until received
+    fee_due_amount: Mapped[Optional[int]] = mapped_column(BigInteger)  # đồng, as the process computed it
+    fee_due_basis: Mapped[Optional[str]] = mapped_column(String(255))  # how, e.g. "3 trang × 2 bản"
 
     procedure: Mapped[Procedure] = relationship()
     process_version: Mapped[ProcessVersion] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.infra.errors import ValidationFailed
+from engine.onestop.fees import assess_fee, record_fee_step
 from engine.onestop.legal_clock import restart_clock, stop_clock
 from engine.onestop.lifecycle import extend_dossier_due, mark_supplement_requested
 from engine.onestop.notices import queue_for_dossier
@@ -64,4 +65,6 @@ ACTIONS = {
     "pause_clock": pause_clock,
     "resume_clock": resume_clock,
     "notify": notify,
+    "assess_fee": assess_fee,  # the fee step's start: the amount the process computed (onestop.fees)
+    "record_fee": record_fee_step,  # the fee step's end: the dossier's fee record
 }

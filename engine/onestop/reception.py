@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
 from engine.infra.errors import NotFound, ValidationFailed
+from engine.infra.text import dossier_search_text
 from engine.models import Dossier, Procedure, Unit
 from engine.onestop.attachments import check_upload, store_attachment
 from engine.onestop.dossiers import hash_secret, new_secret
@@ -132,6 +133,7 @@ def receive_dossier(
         deciding_unit_id=deciding_id, secret_hash=hash_secret(secret), components=ticked,
         return_method=return_method, return_address=return_address if return_method == "postal" else "",
     )
+    dossier.search_text = dossier_search_text(dossier.code, applicant)
     if submitted:
         dossier.submitted_at = received_at
     else:

@@ -67,6 +67,10 @@ class Grants:
             return None
         return next((d for d in self.delegations if d.covers(role_key, unit_id, procedure_id, now)), None)
 
+    def assigned(self, item: WorkItem) -> bool:
+        """Handed the item by a leader of a unit they work in (a step whose role nobody there holds)."""
+        return item.assignee_id == self.user_id and item.unit_id in self.dossier_units()
+
     def may_work(self, role_key: str, unit_id: int, procedure_id: int | None, now: datetime | None) -> bool:
         """Hold the step's role in its unit, or act in it under a valid delegation (given `now`)."""
         return self.holds(role_key, unit_id) or self.delegation_for(role_key, unit_id, procedure_id, now) is not None
@@ -80,8 +84,11 @@ class Grants:
         return _ACTION_RULES[action](dossier, self.roles_at({dossier.receiving_unit_id, dossier.deciding_unit_id}))
 
     def work_item_clause(self, now: datetime | None):
-        """SQL condition on WorkItem: the user may work it, by role or (given `now`) under a valid delegation."""
+        """SQL condition on WorkItem: the user may work it, by role, as its assignee in a unit they work in, or
+        (given `now`) under a valid delegation."""
         clauses = [tuple_(WorkItem.role_key, WorkItem.unit_id).in_(sorted(self.roles))] if self.roles else []
+        units = self.dossier_units()
+        clauses += [and_(WorkItem.assignee_id == self.user_id, WorkItem.unit_id.in_(sorted(units)))] if units else []
         for d in self.delegations:
             if now is None or not d.valid_from <= now < d.valid_to:
                 continue
@@ -177,7 +184,7 @@ def check_view_dossier(session: Session, grants: Grants, dossier: Dossier, now: 
 
 def check_work(grants: Grants, item: WorkItem, procedure_id: int | None, now: datetime | None) -> Delegated | None:
     """May the user work this step? None when by their own role, the delegation when acting under one."""
-    if grants.holds(item.role_key, item.unit_id):
+    if grants.holds(item.role_key, item.unit_id) or grants.assigned(item):
         return None
     delegation = grants.delegation_for(item.role_key, item.unit_id, procedure_id, now)
     check(delegation is not None, "Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
@@ -186,7 +193,8 @@ def check_work(grants: Grants, item: WorkItem, procedure_id: int | None, now: da
 
 def check_open_task(grants: Grants, item: WorkItem, procedure_id: int | None, now: datetime) -> tuple[bool, bool]:
     """A task page: its workers (role or delegation) and its unit's leaders may open it; (may work, may assign)."""
-    works, leads = grants.may_work(item.role_key, item.unit_id, procedure_id, now), grants.leads(item.unit_id)
+    works = grants.may_work(item.role_key, item.unit_id, procedure_id, now) or grants.assigned(item)
+    leads = grants.leads(item.unit_id)
     check(works or leads, "Bạn không có vai trò xử lý công việc này tại đơn vị của nó.")
     return works, leads
 
@@ -277,23 +285,11 @@ def check_approve(session: Session, grants: Grants, version: ProcessVersion, aut
           "Người soạn phiên bản không được tự phê duyệt hoặc từ chối phiên bản của mình.")
 
 
-def _any_role(dossier: Dossier, roles: set) -> bool:
-    return bool(roles)
-
-
-def _leader(dossier: Dossier, roles: set) -> bool:
-    return any(key in LEADER_ROLES and unit == dossier.deciding_unit_id for key, unit in roles)
-
-
-def _lanh_dao(dossier: Dossier, roles: set) -> bool:
-    return ("lanh_dao", dossier.deciding_unit_id) in roles
-
-
-def _desk(dossier: Dossier, roles: set) -> bool:
-    return (DESK_ROLE, dossier.receiving_unit_id) in roles
-
-
-_ACTION_RULES = {
-    "request_supplement": _any_role, "record_supplement": _any_role, "withdraw": _any_role,
-    "extend": _leader, "stop": _lanh_dao, "record_fee": _desk, "intake": _desk,  # intake: an online submission
+_ACTION_RULES = {  # (dossier, the user's roles at its receiving and deciding units) -> allowed
+    "request_supplement": lambda d, roles: bool(roles), "record_supplement": lambda d, roles: bool(roles),
+    "withdraw": lambda d, roles: bool(roles),
+    "extend": lambda d, roles: any(key in LEADER_ROLES and unit == d.deciding_unit_id for key, unit in roles),
+    "stop": lambda d, roles: ("lanh_dao", d.deciding_unit_id) in roles,
+    "record_fee": lambda d, roles: (DESK_ROLE, d.receiving_unit_id) in roles,
+    "intake": lambda d, roles: (DESK_ROLE, d.receiving_unit_id) in roles,  # an online submission, checked
 }
