@@ -27,8 +27,8 @@ $(BUNDLE): $(NODE_STAMP) $(wildcard webapp/frontend/*)
 
 run: $(STAMP) $(BUNDLE)
 	$(BIN)/motcua db upgrade
-	$(BIN)/motcua load-procedures
 	$(BIN)/motcua demo
+	$(BIN)/motcua load-procedures
 	$(BIN)/motcua run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(BUNDLE)
