@@ -93,3 +93,21 @@ def test_a_delegation_for_one_procedure_gives_nothing_in_another(factory, org, n
     delegate(factory, org, now, procedure_code="dinh-chinh-gcn")
     with unit_of_work(factory) as s:
         assert "ut_phe_duyet" in [i.bpmn_id for i in open_items(s, org["chuyenvien.vpdk"], now=now)]
+
+
+def test_a_completion_names_the_next_step_its_delegate_may_take_only_while_the_delegation_holds(factory, org, now):
+    """What a completion answers comes next (items_to_take) follows the same policy as the inbox: the approval is
+    the specialist's next step under a valid delegation scoped to this procedure, and nobody's once it expired."""
+    from engine import items_to_take
+
+    receive(factory, org, now)
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", {"da_kiem_tra_thanh_phan": True}, now)
+    delegate(factory, org, now, procedure_code="dinh-chinh-gcn")
+    done = do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", APPRAISAL, now)
+    specialist = org["chuyenvien.vpdk"]
+    with unit_of_work(factory) as s:
+        assert [i.bpmn_id for i in items_to_take(s, done.dossier_id, specialist, now)] == ["ut_phe_duyet"]
+    with unit_of_work(factory) as s:
+        assert items_to_take(s, done.dossier_id, specialist, now + timedelta(days=4)) == []
+        assert [i.bpmn_id for i in items_to_take(s, done.dossier_id, org["lanhdao.vpdk"], now)] == ["ut_phe_duyet"]
+        assert items_to_take(s, done.dossier_id, org["motcua.tinh"], now) == []
