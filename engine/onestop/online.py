@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.infra.audit import record_event
-from engine.infra.errors import Conflict, NotFound, ValidationFailed
+from engine.infra.errors import Concealed, Conflict, Forbidden, NotFound, ValidationFailed
 from engine.models import Dossier, IntakeSlip
 from engine.onestop.intake_slips import MAX_REASON_CHARS, issue_intake_slip
 from engine.onestop.lifecycle import dossier_for_action
@@ -33,11 +33,15 @@ def waiting_submissions(session: Session, user_id: int) -> list[Dossier]:
 
 
 def submission_for_check(session: Session, code: str, user_id: int) -> Dossier:
-    """An online submission the user's desk may check (its receiving unit's mot_cua), whatever its status now."""
+    """An online submission the user's desk may check (its receiving unit's mot_cua), whatever its status now;
+    to anyone else it does not exist (NotFound, the refusal logged)."""
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None or dossier.submitted_at is None:
         raise NotFound(f"Không có hồ sơ trực tuyến mã {code}.")
-    access.check_dossier_action(access.grants_of(session, user_id), "intake", dossier)
+    try:
+        access.check_dossier_action(access.grants_of(session, user_id), "intake", dossier)
+    except Forbidden as refusal:  # answered like a code never issued, as the dossier page answers
+        raise Concealed(f"Không có hồ sơ trực tuyến mã {code}.", refusal.message) from None
     return dossier
 
 
