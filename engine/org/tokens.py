@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.org.accounts import authenticate
@@ -34,16 +34,20 @@ def issue_token(session: Session, username: str, password: str, now: datetime, h
     return token, expires_at
 
 
+# Every API call runs it: built once, and only the token's two instants are read beside the user.
+_HOLDER = (select(ApiToken.revoked_at, ApiToken.expires_at, User).join(User, User.id == ApiToken.user_id)
+           .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(session: Session, token: str, now: datetime) -> User:
     """The active account holding this valid token; AuthenticationFailed for anything else."""
     if not token or len(token) > 200:
         raise AuthenticationFailed(INVALID)
-    row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                          .where(ApiToken.token_hash == hash_token(token))).first()
+    row = session.execute(_HOLDER, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise AuthenticationFailed(INVALID)
-    record, user = row
-    if record.revoked_at is not None or record.expires_at <= now or not user.is_active:
+    revoked_at, expires_at, user = row
+    if revoked_at is not None or expires_at <= now or not user.is_active:
         raise AuthenticationFailed(INVALID)
     return user
 
