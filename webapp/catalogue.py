@@ -17,7 +17,9 @@ FIELD_LABELS = {  # procedure.toml keys an `unverified` list may name
     "code": N_("Mã thủ tục"), "name": N_("Tên thủ tục"), "field": N_("Lĩnh vực"), "time_limit": N_("Thời hạn giải quyết"),
     "legal_basis": N_("Căn cứ pháp lý"), "documents": N_("Thành phần hồ sơ"), "fees": N_("Phí, lệ phí"),
     "deciding_unit": N_("Cơ quan giải quyết"), "cutoff_hour": N_("Giờ chốt tiếp nhận"), "variant": N_("Loại thủ tục"),
-    "level": N_("Cấp thực hiện"),
+    "level": N_("Cấp thực hiện"), "time_limit_unit": N_("Đơn vị tính thời hạn"),
+    "time_limit_with_verification": N_("Thời hạn khi phải xác minh"),
+    "supplement_policy": N_("Cách tính thời hạn khi bổ sung hồ sơ"),
 }
 
 
@@ -60,5 +62,7 @@ def index():
 @login_required
 def detail(procedure_code: str):
     procedure = get_procedure(db_session(), procedure_code)
+    version = procedure.active_version
+    notes = (version.meta or {}).get("unverified_notes", {}) if version is not None else {}
     return render_template("catalogue_detail.html", procedure=procedure, field_labels=FIELD_LABELS,
-                           version=procedure.active_version)
+                           version=version, unverified_notes=notes)

@@ -133,12 +133,27 @@ def meta_findings(session: Session, meta: dict) -> list[Finding]:
     if not isinstance(lanes, dict) or not all(isinstance(v, str) for v in lanes.values()):
         found.append(Finding(ERROR, "procedure.toml: [lanes] ánh xạ mỗi làn (vai trò) tới \"receiving\", \"deciding\" "
                                     "hoặc một mã đơn vị", TOML))
+    found += _unverified_findings(meta)
     deciding = meta.get("deciding_unit")
     if deciding is not None and (not isinstance(deciding, str)
                                  or session.scalar(select(Unit.id).where(Unit.code == deciding)) is None):
         found.append(Finding(WARNING, f"procedure.toml: đơn vị quyết định {deciding} không có trong hệ thống; hồ sơ "
                                       "sẽ do đơn vị tiếp nhận giải quyết", TOML))
     return found
+
+
+def _unverified_findings(meta: dict) -> list[Finding]:
+    """`unverified` lists the keys still to check against the national procedure database, `[unverified_notes]`
+    says why for some of them; the catalogue page shows both."""
+    listed, notes = meta.get("unverified", []), meta.get("unverified_notes", {})
+    if not isinstance(listed, list) or not all(isinstance(key, str) for key in listed):
+        return [Finding(ERROR, "procedure.toml: unverified phải là danh sách tên khóa, ví dụ [\"code\", \"fees\"]", TOML)]
+    if not isinstance(notes, dict) or not all(isinstance(text, str) for text in notes.values()):
+        return [Finding(ERROR, "procedure.toml: [unverified_notes] ánh xạ mỗi khóa chưa xác minh tới một chuỗi ghi chú",
+                        TOML)]
+    stray = sorted(set(notes) - set(listed))
+    return [Finding(WARNING, f"procedure.toml: [unverified_notes] ghi chú cho khóa không có trong unverified: "
+                             f"{', '.join(stray)}", TOML)] if stray else []
 
 
 def used_files(files: dict[str, str], parsed: spiff.ParsedVersion) -> dict[str, str]:
