@@ -20,7 +20,7 @@ class Dossier(Base):
         # Search by any part of the code, the applicant's name or id number: a trigram index on PostgreSQL
         # (pg_trgm, LIKE '%…%'), a b-tree elsewhere (prefix ranges).
         Index("ix_dossier_search_text", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}),
+              postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

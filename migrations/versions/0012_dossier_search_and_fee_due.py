@@ -28,12 +28,14 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it. It goes to the public
         # schema unless the database has it already; its operator class is named with the schema it is in, so the
-        # index does not depend on the search path.
+        # index does not depend on the search path. Without the pending list (fastupdate off) a reception writes
+        # its few trigrams into the index at once and a search never reads through unmerged entries.
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
         schema = op.get_bind().scalar(sa.text(
             "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"))
         op.create_index('ix_dossier_search_text', 'dossier', ['search_text'], postgresql_using='gin',
-                        postgresql_ops={'search_text': f'{schema}.gin_trgm_ops'})
+                        postgresql_ops={'search_text': f'{schema}.gin_trgm_ops'},
+                        postgresql_with={'fastupdate': 'off'})
     else:
         op.create_index('ix_dossier_search_text', 'dossier', ['search_text'])
     op.create_index('ix_work_item_done_by', 'work_item', ['completed_by_id', 'completed_at'])
