@@ -14,7 +14,6 @@ from engine.infra.clock import VN_TZ
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Dossier, ProcessInstance, ProcessVersion, User, WorkItem
 from engine.org import access
-from engine.infra import clock
 from engine.org.accounts import role_delegates, role_holders, unit_officials
 from engine.workflow import runtime, store
 from engine.workflow.catalog import version_bundle
@@ -132,10 +131,9 @@ def assign_task(session: Session, item_id: int, assignee_id: int | None, actor_i
     return item
 
 
-def assignable_users(session: Session, item_id: int, actor_id: int, now: datetime | None = None) -> list[User]:
+def assignable_users(session: Session, item_id: int, actor_id: int, now: datetime) -> list[User]:
     """Who a leader of the item's unit may hand it to: active holders of its role there and its delegates, by
     name; for a step nobody can take, the unit's officials."""
-    now = now or clock.now()
     return _candidates(session, _led_item(session, item_id, actor_id, now), now)[0]
 
 

@@ -32,7 +32,7 @@ def appraisal(factory, org, now):
 def test_leader_hands_the_step_to_a_second_specialist(factory, org, now, appraisal):
     leader, first, second = org["lanhdao.vpdk"], org["chuyenvien.vpdk"], appraisal["second"]
     with unit_of_work(factory) as s:
-        names = [u.full_name for u in assignable_users(s, appraisal["item_id"], leader)]
+        names = [u.full_name for u in assignable_users(s, appraisal["item_id"], leader, now)]
         assert names == ["Nguyễn Văn Bình", "Trần Văn Minh"]
         assign_task(s, appraisal["item_id"], second, leader, now)
     with unit_of_work(factory) as s:
@@ -61,7 +61,7 @@ def test_only_a_leader_of_the_items_unit_may_reassign(factory, org, now, apprais
             assign_task(s, appraisal["item_id"], appraisal["second"], org[username], now)
     with pytest.raises(Forbidden):
         with unit_of_work(factory) as s:
-            assignable_users(s, appraisal["item_id"], org[username])
+            assignable_users(s, appraisal["item_id"], org[username], now)
     with unit_of_work(factory) as s:
         assert s.get(WorkItem, appraisal["item_id"]).assignee_id == org["chuyenvien.vpdk"]
 
