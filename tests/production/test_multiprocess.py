@@ -10,6 +10,7 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -87,10 +88,12 @@ class Client:
         self.connections: dict[int, http.client.HTTPConnection] = {}
         self.retried = False  # the last call was sent again after a connection broke
 
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None]:
+    def call(self, method: str, path: str, body: dict | None = None,
+             headers: dict | None = None) -> tuple[int, dict | None]:
         self.retried = False
         payload = json.dumps(body) if body is not None else None
-        headers = {"Authorization": f"Bearer {self.token}", **({"Content-Type": "application/json"} if body else {})}
+        headers = {"Authorization": f"Bearer {self.token}", **({"Content-Type": "application/json"} if body else {}),
+                   **(headers or {})}
         for attempt in range(8):
             alive = [p for p in self.order if p not in self.dead]
             assert alive, "no web server answers"
@@ -210,9 +213,11 @@ def drive(client: Client, deployment: Deployment, plan: Plan, forms: dict, traff
     """Receive one dossier and take each of its steps as it opens, until nothing of it runs any more."""
     now = datetime.now(VN_TZ)
     received = now - timedelta(days=40) if plan.kind == "late" else now
+    # sent again after its server died, the same key gets the first answer back instead of a second dossier
     status, body = client.call("POST", "/api/v1/dossiers", {
         "procedure_code": plan.code, "channel": "direct", "received_at": received.isoformat(),
-        "receiving_unit_code": CENTRE, "applicant": {"name": "Nguyễn Văn Thử", "phone": "0912345678"}})
+        "receiving_unit_code": CENTRE, "applicant": {"name": "Nguyễn Văn Thử", "phone": "0912345678"}},
+        headers={"Idempotency-Key": uuid.uuid4().hex})
     assert status == 201, (plan, status, body)
     code = body["code"]
     deadline = time.monotonic() + DOSSIER_SECONDS
@@ -306,9 +311,11 @@ def run_phase(deployment: Deployment, todo: list[Plan], during=None) -> tuple[di
     return done, traffic
 
 
-def check_nothing_lost_or_doubled(deployment: Deployment, done: dict[str, Plan], traffic: Traffic) -> None:
+def check_nothing_lost_or_doubled(deployment: Deployment, done: dict[str, Plan], traffic: Traffic,
+                                  received_in_all: int) -> None:
     assert not traffic.server_errors, traffic.server_errors[:5]
     with unit_of_work(deployment.factory) as session:
+        assert session.scalar(select(func.count()).select_from(Dossier)) == received_in_all  # none received twice
         dossiers = {d.code: d for d in session.scalars(select(Dossier).where(Dossier.code.in_(done)))}
         assert len(dossiers) == len(done)
         ids = {d.id: code for code, d in dossiers.items()}
@@ -352,7 +359,7 @@ def test_two_servers_and_two_workers_finish_200_dossiers_each_step_timer_and_mes
     done, traffic = run_phase(deployment, plans(deployment, 200))
     assert len(done) == 200
     assert traffic.lost_connections == 0 and set(traffic.statuses) <= {200, 201}, traffic.statuses
-    check_nothing_lost_or_doubled(deployment, done, traffic)
+    check_nothing_lost_or_doubled(deployment, done, traffic, received_in_all=200)
     assert all(s.alive() for s in deployment.servers + deployment.workers), deployment.logs()
 
 
@@ -372,5 +379,5 @@ def test_a_web_server_and_a_worker_killed_mid_run_lose_and_double_nothing(deploy
     assert len(done) == 120
     assert traffic.completions >= expected_steps // 3
     assert set(traffic.statuses) <= {200, 201, 409}, traffic.statuses  # 409: a completion sent again
-    check_nothing_lost_or_doubled(deployment, done, traffic)
+    check_nothing_lost_or_doubled(deployment, done, traffic, received_in_all=200 + 120)
     assert deployment.servers[0].alive() and deployment.workers[0].alive(), deployment.logs()
