@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from engine import (
     CHANNELS,
+    check_upload,
     clock,
     current_steps,
     dossier_actions,
@@ -34,6 +35,7 @@ from engine import (
     search_dossiers,
     STATUS_LABELS,
     stop_dossier,
+    store_attachment,
     ValidationFailed,
     view_dossier,
 )
@@ -91,13 +93,41 @@ def act(code: str, action: str):
     return redirect(url_for(".view", code=code))
 
 
+SUPPLIED_COMPONENT = "Hồ sơ bổ sung"  # how the documents brought for a supplement are listed among the files
+MAX_SUPPLIED_FILES = 20
+
+
+def _supplied_files() -> list[tuple[str, bytes]]:
+    """The documents the citizen brought for the supplement (scans, optional), each checked like a reception scan."""
+    uploads = [upload for upload in request.files.getlist("supplied") if upload and upload.filename]
+    if len(uploads) > MAX_SUPPLIED_FILES:
+        raise ValidationFailed("Quá nhiều tệp.", {"supplied": [f"Tối đa {MAX_SUPPLIED_FILES} tệp mỗi lần."]})
+    files, problems = [], []
+    for upload in uploads:
+        data = upload.read()
+        try:
+            check_upload(upload.filename, data, current_app.config["MOTCUA_SETTINGS"].attachment_max_bytes)
+        except ValidationFailed as exc:
+            problems += [message for messages in exc.errors.values() for message in messages] or [exc.message]
+        files.append((upload.filename, data))
+    if problems:
+        raise ValidationFailed("Tệp bổ sung không nhận được; chưa ghi nhận gì.", {"supplied": problems})
+    return files
+
+
 def _perform(action: str, code: str, form, now) -> None:
     session, user_id = db_session(), g.user.id
     if action == "request-supplement":
         missing = [line.strip() for line in form.get("missing", "").splitlines() if line.strip()]
         request_supplement(session, code, missing, form.get("reason", ""), user_id, now)
     elif action == "record-supplement":
-        record_supplement(session, code, user_id, now)
+        supplied = _supplied_files()  # checked before anything is written
+        dossier = record_supplement(session, code, user_id, now)
+        settings = current_app.config["MOTCUA_SETTINGS"]
+        for filename, data in supplied:
+            store_attachment(session, storage_dir=settings.attachment_dir, dossier_id=dossier.id, filename=filename,
+                             data=data, actor_id=user_id, now=now, component=SUPPLIED_COMPONENT,
+                             max_bytes=settings.attachment_max_bytes)
     elif action == "extend":
         issue_extension(session, code, _parse_day(form.get("new_day", "")), form.get("reason", ""),
                         user_id, now, legal_ground=form.get("legal_ground", ""),
