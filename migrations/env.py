@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from engine.models import metadata
+from engine.models import metadata, modelled
 
 config = context.config
 
@@ -24,7 +24,7 @@ def run_migrations() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=modelled)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -12,15 +12,15 @@ from .org import Unit
 from .procedures import Procedure, ProcessVersion
 
 
+# Indexes the migrations make and the metadata leaves out: on PostgreSQL only, over an expression
+SEARCH_WORDS_INDEX = "ix_dossier_search_words"  # full text of search_text (migration 0015)
+
+
 class Dossier(Base):
     __tablename__ = "dossier"
     __table_args__ = (
         Index("ix_dossier_receiving_received", "receiving_unit_id", "received_at"),  # the unit's register
         Index("ix_dossier_deciding_received", "deciding_unit_id", "received_at"),
-        # Search by any part of the code, the applicant's name or id number: a trigram index on PostgreSQL
-        # (pg_trgm, LIKE '%…%'), a b-tree elsewhere (prefix ranges).
-        Index("ix_dossier_search_text", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,8 @@ class Dossier(Base):
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     applicant: Mapped[dict] = mapped_column(JSON)
-    # code, applicant name and id number in lower case without diacritics (engine.infra.text.fold), set at reception
+    # the words of the code, applicant name and id number, folded (engine.infra.text.dossier_search_text), set at
+    # reception; on PostgreSQL a full-text index of its words (SEARCH_WORDS_INDEX)
     search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(10))  # direct / online / postal
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())

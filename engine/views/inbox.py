@@ -157,7 +157,8 @@ def search_clauses(session: Session, query: str, procedure_code: str | None) -> 
     text = " ".join(fold(query or "").split())[:MAX_QUERY_LENGTH]
     if text:
         named = [id_ for id_, name in session.execute(select(Procedure.id, Procedure.name)) if text in fold(name)]
-        clauses.append(or_(search_text_clause(text), Procedure.id.in_(named)) if named else search_text_clause(text))
+        found = search_text_clause(session, text)
+        clauses.append(or_(found, Procedure.id.in_(named)) if named else found)
     return clauses
 
 

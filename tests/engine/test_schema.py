@@ -8,12 +8,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from engine.infra.db import unit_of_work
-from engine.models import metadata
+from engine.models import metadata, modelled
 
 
 def test_models_and_migrations_do_not_drift(db_engine):
     with db_engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": modelled})
         assert compare_metadata(context, metadata) == []
 
 
