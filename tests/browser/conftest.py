@@ -93,7 +93,10 @@ def live_server(tmp_path_factory, fixed_clock):
         # login form, in milliseconds instead of a second of CPU (verification reads the parameters off the hash).
         patch.setattr(accounts, "hash_password", LIGHT_HASHER.hash)
         demo.seed_demo(session, fixed_clock.now(), PASSWORD, ROOT / "bpmn")
-    settings = Settings(instance_path=tmp / "instance", secret_key="browser-tests", embedded_worker=False)
+    # Every browser test signs its officials in on this one server from one address, dozens of times a minute:
+    # the sign-in limits (tested on their own in tests/webapp and tests/production) must not decide the outcome.
+    settings = Settings(instance_path=tmp / "instance", secret_key="browser-tests", embedded_worker=False,
+                        sign_in_rate_limit="1000/minute", sign_in_address_rate_limit="1000/hour")
     app = create_app(settings, engine=engine)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     requests_log = logging.getLogger("werkzeug")
