@@ -242,7 +242,15 @@ def apply_action(setting: Setting, dossier: SimDossier, props: dict, data: dict,
         return "Thông báo cho người nộp (khi chạy thử không gửi)."
     if action == "assess_fee":  # engine.onestop.fees: the amount the process computed becomes the fee due
         due = data.get("le_phi_phai_thu")
-        return f"Mức phí phải thu: {due} đồng." if due is not None else "Quy trình không tính mức phí phải thu."
+        return f"Mức phí phải thu: {_amount(due)}." if due is not None else "Quy trình không tính mức phí phải thu."
     if action == "record_fee":
-        return f"Ghi nhận thu phí {data.get('so_tien_phi')} đồng, biên lai số {data.get('so_bien_lai')}."
+        return f"Ghi nhận thu phí {_amount(data.get('so_tien_phi'))}, biên lai số {data.get('so_bien_lai')}."
     raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ.")
+
+
+def _amount(value) -> str:
+    """A sum of đồng grouped the Vietnamese way (2.000 đồng), as the fee pages print it."""
+    try:
+        return f"{int(Decimal(str(value))):,} đồng".replace(",", ".")
+    except (ArithmeticError, ValueError):
+        return f"{value} đồng"
