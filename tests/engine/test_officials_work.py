@@ -15,6 +15,7 @@ from engine.models import Dossier, Membership, User, WorkItem
 from engine.onestop.staffing import unstaffed_lanes
 from engine.org.accounts import get_unit
 from engine.views.operations import unassignable_items
+from engine.views.inbox import items_to_take
 from engine.views.search import search_dossiers
 from engine.views.worklists import current_steps, list_done, list_team, tab_counts
 
@@ -131,6 +132,7 @@ def test_a_step_nobody_can_take_is_flagged_and_handed_to_an_official_of_its_unit
         assert unassignable_items(s, org["quantri.tinh"], now) == []  # handed over: no longer stuck
         assert team(factory, leader, now)[1][0][1:3] == ("Phạm Thị Hoa", False)
         assert [i.id for i, _ in list_inbox(s, clerk, now, view="mine").rows] == [item_id]
+        assert [i.id for i in items_to_take(s, s.get(WorkItem, item_id).dossier_id, clerk, now)] == [item_id]  # what comes next
         complete_task(s, item_id, {"noi_dung_sai_sot": "Sai năm sinh", "nguyen_nhan": "Lỗi nhập liệu",
                                    "de_xuat": "dinh_chinh"}, clerk, now)
     with unit_of_work(factory) as s:
