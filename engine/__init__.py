@@ -194,7 +194,17 @@ from engine.onestop.repeats import (
 from engine.onestop.intake_slips import slip_dossier_code, slip_of_dossier
 from engine.onestop.statuses import SUBMITTED
 
+# reports: counters kept with every dossier change (tallies), the periodic report and QĐ 766 indicators
+from engine.onestop import tallies as _tallies
+from engine.onestop.tallies_rebuild import ensure_counters as ensure_report_counters, rebuild as rebuild_report_counters
+from engine.views.reports import MAX_YEARS as REPORT_MAX_YEARS, MEASURES as REPORT_MEASURES, Figures as ReportFigures
+from engine.views.reports import Report, ReportLine, check_period as check_report_period, periodic_report, report_units
+from engine.views.indicators import Indicator, Indicators, ProcedureTime, indicators as report_indicators
+from engine.views.report_details import (PER_PAGE as REPORT_PER_PAGE, DossierPage, dossiers_behind, monthly_trend,
+                                         most_late, unit_comparison)
+
 _actions.use_actions(ACTIONS)
+_actions.use_status_observer(_tallies.status_observer)
 
 
 def role_keys_of(session, user_id: int) -> set[str]:

@@ -15,6 +15,7 @@ from engine import from_environ, make_engine, make_sessionmaker, production_prob
 
 from . import admin, api, auth, catalogue, db, display, dossier_moves, dossiers, errors, guards, i18n, inbox, limits
 from . import navigation, operations, public, reception, reports, studio, studio_dry_run, uploads, versions
+from . import dashboards, statistics
 from .guards import SCAN_SLOTS
 
 SECRET_FILE = "secret_key"
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     navigation.init_app(app)
     limits.init_app(app)
     for blueprint in (auth.bp, inbox.bp, reception.bp, dossiers.bp, reports.bp, catalogue.bp, versions.bp, public.bp,
-                      admin.bp, operations.bp, dossier_moves.bp, studio.bp, studio_dry_run.bp):
+                      admin.bp, operations.bp, dossier_moves.bp, studio.bp, studio_dry_run.bp, statistics.bp,
+                      dashboards.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
     app.register_blueprint(api.bp)

@@ -31,6 +31,7 @@ from engine import (
     start_worker_thread,
     sweep_once,
     upgrade_database,
+    ensure_report_counters,
     user_by_username,
     ValidationFailed,
     VERSION_STATE_LABELS,
@@ -158,6 +159,10 @@ def cmd_db_upgrade(settings: Settings, _args) -> int:
     with database_for(settings) as engine:
         upgrade_database(engine)
         print(f"Đã nâng cấp cơ sở dữ liệu lên phiên bản {current_revision(engine)}.")
+    with session_for(settings) as session:
+        counted = ensure_report_counters(session)
+        if counted:
+            print(f"Đã tính số liệu báo cáo của {counted} hồ sơ đã có.")
     return 0
 
 

@@ -8,6 +8,7 @@ from .notifications import Notification
 from .org import CalendarDay, Delegation, Membership, Role, Unit, User
 from .procedures import Procedure, ProcessVersion
 from .records import ApiToken, Attachment, Evaluation, IntakeSlip
+from .stats import COUNTS, GRAINS, DossierStat
 from .submissions import FormSubmission, IdempotencyKey
 
 metadata = Base.metadata
@@ -22,5 +23,6 @@ __all__ = [
     "ApiToken", "Attachment", "Base", "CalendarDay", "Evaluation", "IntakeSlip", "Delegation", "Dossier", "DossierLetter", "DossierSequence", "Event", "Membership", "Message", "Notification", "ProcessInstance",
     "Procedure", "ProcessVersion", "Role", "UTCDateTime", "Unit", "User", "WorkItem", "metadata",
     "FormSubmission", "IdempotencyKey", "RegisterSequence",  # reception: register numbers, repeat-proof submissions
+    "COUNTS", "GRAINS", "DossierStat",  # report counters
     "UNMODELLED_INDEXES", "modelled",  # search: the full-text index of PostgreSQL
 ]

@@ -37,7 +37,7 @@ class Dossier(Base):
     due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # the legal due, moved by supplement pauses
     extended_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     status: Mapped[int] = mapped_column(SmallInteger, index=True)  # national status code 1..10
-    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), index=True)
     returned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     receiving_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     deciding_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)

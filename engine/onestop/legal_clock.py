@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from engine.infra.audit import record_event
 from engine.infra.errors import Conflict
 from engine.models import Dossier, ProcessInstance
+from engine.onestop import tallies
 from engine.org.calendar import unit_calendar
 from engine.org.due_rules import POLICIES, due_mover, restarted_due
 from engine.workflow import runtime
@@ -19,8 +20,9 @@ def stop_clock(session: Session, dossier: Dossier, status: int, now: datetime, a
     """Status 5 (supplement) or 6 (financial obligation): the clock stops until restart_clock."""
     if dossier.paused_at is not None:
         raise Conflict(f"Hồ sơ {dossier.code} đang tạm dừng tính thời gian.")
-    before = dossier.status
+    before, counted = dossier.status, tallies.tally_of(session, dossier)
     dossier.status, dossier.paused_at = status, now
+    tallies.record(session, counted, tallies.tally_of(session, dossier), now)
     record_event(session, action="clock_stopped", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  instance_id=instance_id, status_before=before, status_after=status, detail={"reason": reason})
 
@@ -41,8 +43,9 @@ def restart_clock(session: Session, dossier: Dossier, now: datetime, actor_id: i
         _shift_timers(session, dossier, move, now, actor_id, current)
         if dossier.extended_due_at is not None:  # the apology's date moves as far as the original one
             dossier.extended_due_at = move(dossier.extended_due_at)
-    before = dossier.status
+    before, counted = dossier.status, tallies.tally_of(session, dossier)
     dossier.due_at, dossier.paused_at, dossier.status = new_due, None, 4
+    tallies.record(session, counted, tallies.tally_of(session, dossier), now)
     record_event(session, action="clock_restarted", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  instance_id=current.instance.id if current else None, status_before=before, status_after=4,
                  detail={"policy": policy, "due_before": old_due.isoformat(), "due_after": new_due.isoformat()})

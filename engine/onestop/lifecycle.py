@@ -10,6 +10,7 @@ from engine.workflow import runtime
 from engine.org import access
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
+from engine.onestop import tallies
 from engine.onestop.dossiers import get_dossier, lock_dossier
 from engine.onestop.letters import issue_letter
 from engine.infra.errors import Conflict, ValidationFailed
@@ -98,8 +99,10 @@ def stop_dossier(session: Session, code: str, reason: str, actor_id: int, now: d
         for item in session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
                                                            WorkItem.state == "ready")):
             item.state = "cancelled"
+    counted = tallies.tally_of(session, dossier)
     before, dossier.status, dossier.paused_at = dossier.status, 8, None
     dossier.finished_at = dossier.finished_at or now  # the end time its verdict is judged by
+    tallies.record(session, counted, tallies.tally_of(session, dossier, withdrawn=before == 7), now)
     record_event(session, action="dossier_stopped", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  status_before=before, status_after=8, detail={"reason": reason, "stage": stage})
     issue_letter(session, dossier.id, "stop", {"reason": reason, "stage": stage}, now, actor_id)

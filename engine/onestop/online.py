@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from engine.infra.audit import record_event
 from engine.infra.errors import Concealed, Conflict, Forbidden, NotFound, ValidationFailed
 from engine.models import Dossier, IntakeSlip
+from engine.onestop import tallies
 from engine.onestop.intake_slips import MAX_REASON_CHARS, issue_intake_slip
 from engine.onestop.lifecycle import dossier_for_action
 from engine.onestop.notices import queue_for_dossier
@@ -79,7 +80,9 @@ def refuse_submission(session: Session, code: str, *, reason: str, actor_id: int
                              applicant=dossier.applicant, channel=dossier.channel, missing=[], reason=reason,
                              unit_code=dossier.receiving_unit.code, actor_id=actor_id, now=now)
     slip.dossier_id = dossier.id
+    before = tallies.tally_of(session, dossier)
     dossier.status, dossier.finished_at = REFUSED, now
+    tallies.record(session, before, tallies.tally_of(session, dossier), now)
     record_event(session, action="dossier_refused", at=now, actor_id=actor_id, dossier_id=dossier.id,
                  status_before=SUBMITTED, status_after=REFUSED, detail={"reason": reason, "slip": slip.number})
     queue_for_dossier(session, dossier, "refusal", now, reason=reason)

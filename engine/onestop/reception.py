@@ -13,6 +13,7 @@ from engine.infra.audit import record_event
 from engine.infra.errors import NotFound, ValidationFailed
 from engine.infra.text import dossier_search_text
 from engine.models import Dossier, Procedure, Unit
+from engine.onestop import tallies
 from engine.onestop.attachments import check_upload, store_attachment
 from engine.onestop.dossiers import hash_secret, new_secret
 from engine.onestop.numbers import next_dossier_code, next_register_number
@@ -166,6 +167,7 @@ def start_processing(session: Session, dossier: Dossier, actor_id: int | None, n
                  status_before=status_before, status_after=2,
                  detail={"channel": dossier.channel, "due_at": dossier.due_at.isoformat(),
                          "register": f"{dossier.register_number}/{dossier.register_year}"})
+    tallies.record(session, None, tallies.tally_of(session, dossier), now)
     runtime.start_instance(session, dossier, now=now, actor_id=actor_id)
 
 

@@ -57,6 +57,9 @@ class Grants:
         """Units where the user works citizens' dossiers: any role but designer and administrator."""
         return {unit for key, unit in self.roles if key not in NO_DOSSIER_ROLES}
 
+    def report_units(self) -> set[int]:  # reports of these units and those below: leaders and administrators
+        return self.units_with(LEADER_ROLES | {ADMIN_ROLE})
+
     def leads(self, unit_id: int) -> bool:
         return any(self.holds(key, unit_id) for key in LEADER_ROLES)
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.infra.audit import record_event
+from engine.onestop import tallies
 from engine.onestop.dossiers import hash_secret
 from engine.onestop.letters import latest_letter
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
@@ -89,6 +90,7 @@ def rate_dossier(session: Session, code: str, secret: str, rating: int, comment:
             session.flush()
     except IntegrityError as error:
         raise Conflict("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần.") from error
+    tallies.record_rating(session, dossier, rating, now)
     record_event(session, action="dossier_rated", at=now, dossier_id=dossier.id,
                  detail={"rating": rating, "has_comment": bool(comment)})
     session.flush()

@@ -23,3 +23,19 @@ def action_names() -> frozenset[str]:
 
 def handler(name: str) -> Action | None:
     return _table.get(name)
+
+
+# What the domain books when the runtime moves a dossier's status (the report counters): called with the run and
+# the statuses before and after, before the change; returns what to call once the change is made, or None.
+StatusObserver = Callable[..., "Callable[[], None] | None"]
+_status_observer: StatusObserver | None = None
+
+
+def use_status_observer(observer: StatusObserver | None) -> None:
+    global _status_observer
+    _status_observer = observer
+
+
+def observe_status(run, before: int, after: int):
+    """Tell the observer a status move is about to happen; returns what to call once it has."""
+    return _status_observer(run, before, after) if _status_observer is not None else None

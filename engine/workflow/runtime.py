@@ -90,9 +90,7 @@ class InstanceRun:
 
 def script_engine(session: Session, dossier, now: datetime):
     """The sandboxed engine with the helpers BPMN expressions may call, on the deciding unit's calendar."""
-    def calendar_of():
-        return unit_calendar(session, dossier.deciding_unit_id)
-
+    calendar_of = lambda: unit_calendar(session, dossier.deciding_unit_id)  # noqa: E731 - read only if a script asks
     return spiff.make_script_engine(helpers_for(calendar_of, now, dossier.due_at, dossier.code, dossier.status))
 
 
@@ -271,7 +269,8 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
     dossier, status = run.current, int(value)
     if status == dossier.status or (dossier.status == WITHDRAWAL_REQUESTED and status not in FINAL_STATUSES):
         return  # the citizen's withdrawal request stands until a leader stops processing (Mẫu 05) or it ends
-    before = dossier.status
+    before, observed = dossier.status, actions.observe_status(run, dossier.status, status)
+    dossier = run.current  # the status observer may have loaded the mapped dossier
     dossier.status = status
     if status in (8, 9) and dossier.finished_at is None:  # processed or stopped: the end time of its verdict
         dossier.finished_at = run.now
@@ -283,6 +282,8 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
         run.facts.status, run.facts.finished_at, run.facts.returned_at = status, dossier.finished_at, dossier.returned_at
     run.record(action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
                instance_id=run.instance.id, status_before=before, status_after=status)
+    if observed is not None:
+        observed()
 
 
 def unit_for(run: InstanceRun, lane: str | None, override: str | None) -> int:
