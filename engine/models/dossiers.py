@@ -34,7 +34,7 @@ class Dossier(Base):
     channel: Mapped[str] = mapped_column(String(10))  # direct / online / postal
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     promised_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # on Mẫu 01; never changed
-    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # the legal due, moved by supplement pauses
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), index=True)  # legal due, moved by pauses
     extended_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     status: Mapped[int] = mapped_column(SmallInteger, index=True)  # national status code 1..10
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), index=True)

@@ -3,7 +3,8 @@ the dossiers added up to; reports and QĐ 766 indicators read it, not the dossie
 lists the dossiers behind a report's figure of dossiers ended in a period.
 
 The counters of dossiers received before this revision are computed once by `motcua db upgrade` after the
-migration (engine.onestop.tallies.rebuild), with the code that keeps them.
+migration (engine.onestop.tallies_rebuild), with the code that keeps them. An index on dossier.due_at finds the
+open dossiers due later today (counted overdue by the day's row only once their due has passed).
 
 Revision ID: 0016
 Revises: 0015
@@ -37,8 +38,10 @@ def upgrade() -> None:
                     server_default='0') for name in COUNTS],
     )
     op.create_index('ix_dossier_finished_at', 'dossier', ['finished_at'])
+    op.create_index('ix_dossier_due_at', 'dossier', ['due_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_dossier_due_at', table_name='dossier')
     op.drop_index('ix_dossier_finished_at', table_name='dossier')
     op.drop_table('dossier_stat')
