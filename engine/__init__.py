@@ -64,7 +64,7 @@ from engine.org.accounts import (
 from engine.org.tokens import issue_token, list_tokens, user_for_token, withdraw_token
 from engine.org.roles import create_role, list_roles, rename_role
 from engine.org.units import LEVELS as UNIT_LEVELS
-from engine.org.units import create_unit, unit_form, unit_tree, update_unit
+from engine.org.units import create_unit, unit_form, unit_tree
 from engine.org.calendar_admin import add_calendar_override, calendar_year, preview_due, remove_calendar_override
 from engine.org.users import (
     account_page,
@@ -197,6 +197,7 @@ from engine.onestop.statuses import SUBMITTED
 # reports: counters kept with every dossier change (tallies), the periodic report and QĐ 766 indicators
 from engine.onestop import tallies as _tallies
 from engine.onestop.tallies_rebuild import ensure_counters as ensure_report_counters, rebuild as rebuild_report_counters
+from engine.onestop.tallies_rebuild import update_unit_recounted as update_unit
 from engine.views.reports import MAX_YEARS as REPORT_MAX_YEARS, MEASURES as REPORT_MEASURES, Figures as ReportFigures
 from engine.views.reports import Report, ReportLine, check_period as check_report_period, periodic_report, report_units
 from engine.views.indicators import Indicator, Indicators, ProcedureTime, indicators as report_indicators

@@ -14,10 +14,12 @@ from engine.onestop.reception import receive_dossier
 from engine.models import Dossier, User
 
 PLACE_NAME = "Hòa Bình"  # địa danh on the demo units' printed forms
-UNITS = [  # code, name, level, parent
-    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", None),
-    ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", None),
-    ("000.00.11.H99", "Trung tâm Phục vụ hành chính công phường Hòa Bình", "xa", None),
+UNITS = [  # code, name, level, parent (a parent comes first); the province's leaders read the reports of all
+    ("000.00.00.H99", "Ủy ban nhân dân tỉnh Hòa Bình", "tinh", None),
+    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh", "tinh", "000.00.00.H99"),
+    ("000.21.01.H99", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Trung tâm", "tinh", "000.00.00.H99"),
+    ("000.00.10.H99", "Ủy ban nhân dân phường Hòa Bình", "xa", "000.00.00.H99"),
+    ("000.00.11.H99", "Trung tâm Phục vụ hành chính công phường Hòa Bình", "xa", "000.00.10.H99"),
     ("000.30.01.H99", "Thuế cơ sở khu vực Trung tâm", "tinh", None),
     ("000.40.11.H99", "Công an phường Hòa Bình", "xa", None),
     ("000.50.01.H99", "Bảo hiểm xã hội khu vực Trung tâm", "tinh", None),
@@ -52,6 +54,7 @@ USERS = [  # username, full name, [(role, unit code)]
     ("congan.hoabinh", "Đinh Quang Huy", [("cong_an", "000.40.11.H99")]),
     ("bhxh.trungtam", "Mai Thị Yến", [("bhxh", "000.50.01.H99")]),
     ("thietke.tinh", "Phan Quốc Bảo", [("thiet_ke", "000.00.01.H99")]),
+    ("lanhdao.tinh", "Nguyễn Đức Thắng", [("lanh_dao", "000.00.00.H99")]),  # reads the province's reports
     ("quantri.tinh", "Võ Thị Ngọc", [("quan_tri", "000.00.01.H99")]),
 ]
 SAMPLE_APPLICANTS = [

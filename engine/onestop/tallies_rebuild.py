@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.models import Attachment, Dossier, DossierStat, Evaluation, Event
+from engine.models import Attachment, Dossier, DossierStat, Evaluation, Event, Unit
+from engine.org.units import update_unit
 from engine.onestop.tallies import RATING_COUNTS, contributions, forget_units, period_keys, tally_of, unit_chain, write_rows
 
 
@@ -74,3 +75,15 @@ def counters_missing(session: Session) -> bool:
 def ensure_counters(session: Session) -> int | None:
     """After an upgrade: rebuild the counters of a database that has dossiers but none yet."""
     return rebuild(session) if counters_missing(session) else None
+
+
+def update_unit_recounted(session: Session, actor_id: int, unit_id: int, now: datetime, **values):
+    """Change a unit (engine.org.units.update_unit); moving it under another unit counts every dossier again, in
+    the same transaction, since the counters of the units above it change (a rare administrator's act)."""
+    before = session.get(Unit, unit_id)
+    parent_before = before.parent_id if before is not None else None
+    unit = update_unit(session, actor_id, unit_id, now, **values)
+    if unit.parent_id != parent_before:
+        session.flush()
+        rebuild(session)
+    return unit

@@ -108,7 +108,7 @@ def test_a_unit_is_created_in_the_tree_with_every_error_at_once_and_a_unique_cod
     assert taken.value.details["field"] == "code"
     with unit_of_work(factory) as s:
         tree = [(n.unit.code, n.depth) for n in unit_tree(s, org[ADMIN])]
-        assert tree.index(("000.22.01.H99", 1)) == tree.index(("000.00.01.H99", 0)) + 1
+        assert tree.index(("000.22.01.H99", 2)) == tree.index(("000.00.01.H99", 1)) + 1  # under the province
         # a unit cannot move below itself or below one of its own units
         _, parents = unit_form(s, org[ADMIN], province)
         assert child_id not in {n.unit.id for n in parents} and province not in {n.unit.id for n in parents}
