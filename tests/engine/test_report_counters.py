@@ -1,0 +1,110 @@
+"""The report counters are kept by every change a dossier goes through (reception, steps, supplement pauses,
+withdrawal, stop, refusal of an online submission, rating) and equal what counting the dossiers again gives;
+the overdue stock keeps history as it was."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from engine import periodic_report, rebuild_report_counters, receive_dossier
+from engine.infra.db import unit_of_work
+from engine.models import COUNTS, DossierStat
+from engine.onestop.lifecycle import record_supplement, request_supplement, request_withdrawal, stop_dossier
+from engine.workflow.catalog import load_procedure
+
+from ..bpmn_builder import procedure_folder, sequence, user_task
+from ..driving import do
+
+PROVINCE_LEADER = "lanhdao.tinh"
+
+
+def _procedure(tmp_path, factory, now):
+    nodes = [("ut_0", user_task("ut_0", "Thẩm định", {"step_budget": "1d", "dossier_status": "4"})),
+             ("ut_1", user_task("ut_1", "Trả kết quả", {"step_budget": "1d", "dossier_status": "9"})),
+             ("ut_2", user_task("ut_2", "Lưu trữ hồ sơ", {"dossier_status": "10"}))]
+    xml = sequence("tthc_bc", nodes, {"chuyen_vien": ["ut_0"], "lanh_dao": ["ut_1"], "van_thu": ["ut_2"]})
+    with unit_of_work(factory) as s:
+        load_procedure(s, procedure_folder(tmp_path, "bc", xml, "tthc_bc", time_limit=3, field="Đất đai",
+                                           variant="on_the_spot"), None, now)
+
+
+def _receive(factory, org, when, channel="direct"):
+    with unit_of_work(factory) as s:
+        return receive_dossier(s, procedure_code="bc", applicant={"name": "Lê Văn Báo"}, channel=channel,
+                               received_at=when, receiving_unit_code="000.00.01.H99",
+                               actor_id=org["motcua.tinh"], now=when)
+
+
+def _counters(factory):
+    with unit_of_work(factory) as s:
+        rows = s.execute(select(DossierStat)).scalars().all()
+        return {(r.unit_id, r.grain, r.period, r.procedure_id): tuple(getattr(r, c) for c in COUNTS)
+                for r in rows if any(getattr(r, c) for c in COUNTS)}
+
+
+def _report(factory, org, start, end, now):
+    with unit_of_work(factory) as s:
+        return periodic_report(s, org[PROVINCE_LEADER], None, start, end, now=now).total
+
+
+def test_counters_kept_through_a_month_of_work_equal_counting_again(tmp_path, factory, org, now):
+    _procedure(tmp_path, factory, now)
+    # A: processed the same day (early), handed over the next; B: paused for a supplement, finished after its due
+    a = _receive(factory, org, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_0", {}, now + timedelta(hours=2))  # the signing step: processed (9)
+    do(factory, org, "lanhdao.vpdk", "ut_1", {}, now + timedelta(days=1))  # the hand-over step: returned (10)
+    b = _receive(factory, org, now + timedelta(hours=1), channel="postal")
+    with unit_of_work(factory) as s:
+        request_supplement(s, b.code, ["Bản sao CCCD"], "Bản sao mờ", org["chuyenvien.vpdk"], now + timedelta(hours=3))
+    with unit_of_work(factory) as s:
+        record_supplement(s, b.code, org["chuyenvien.vpdk"], now + timedelta(days=1, hours=3))
+    do(factory, org, "chuyenvien.vpdk", "ut_0", {}, now + timedelta(days=8))  # long after its due
+    do(factory, org, "lanhdao.vpdk", "ut_1", {}, now + timedelta(days=9))
+    # C: withdrawn at the citizen's request; D: stopped by the leader; E: left open past its due
+    c = _receive(factory, org, now + timedelta(hours=2), channel="online")
+    with unit_of_work(factory) as s:
+        request_withdrawal(s, c.code, org["motcua.tinh"], now + timedelta(days=1), "Công dân không còn nhu cầu")
+    with unit_of_work(factory) as s:
+        stop_dossier(s, c.code, "Công dân xin rút hồ sơ", org["lanhdao.vpdk"], now + timedelta(days=1, hours=1))
+    d = _receive(factory, org, now + timedelta(hours=3))
+    with unit_of_work(factory) as s:
+        stop_dossier(s, d.code, "Có tranh chấp đang được tòa án giải quyết", org["lanhdao.vpdk"],
+                     now + timedelta(days=2))
+    _receive(factory, org, now + timedelta(hours=4))
+    kept = _counters(factory)
+    later = now + timedelta(days=30)
+    report = _report(factory, org, date(2026, 3, 1), date(2026, 3, 31), later)
+    with unit_of_work(factory) as s:
+        assert rebuild_report_counters(s) == 5
+    assert _counters(factory) == kept
+    assert (report.received_direct, report.received_postal, report.received_online, report.on_the_spot) == (3, 1, 1, 5)
+    assert (report.resolved, report.processed, report.stopped, report.withdrawn) == (4, 2, 1, 1)
+    assert (report.resolved_early, report.resolved_late, report.returned) == (3, 1, 2)
+    assert (report.in_progress_not_due, report.in_progress_overdue, report.carried_over) == (0, 1, 0)
+    # the same month seen from the unit that decided (a sub-unit of the province), and the next month
+    april = _report(factory, org, date(2026, 4, 1), date(2026, 4, 30), later + timedelta(days=30))
+    assert (april.carried_over, april.received_new, april.in_progress_overdue) == (1, 0, 1)
+
+
+def test_a_clock_stopped_after_the_due_date_leaves_history_as_it_was(tmp_path, factory, org, now):
+    _procedure(tmp_path, factory, now)
+    receipt = _receive(factory, org, now)  # due Thursday 5 March 17:00
+    paused_at = now + timedelta(days=7)  # Monday 9 March: overdue since Thursday evening
+    with unit_of_work(factory) as s:
+        request_supplement(s, receipt.code, ["Sơ đồ thửa đất"], "Thiếu sơ đồ", org["chuyenvien.vpdk"], paused_at)
+    week_one = _report(factory, org, date(2026, 3, 2), date(2026, 3, 6), paused_at)
+    assert (week_one.in_progress_overdue, week_one.in_progress_not_due) == (1, 0)  # as it stood on Friday
+    week_two = _report(factory, org, date(2026, 3, 9), date(2026, 3, 13), paused_at + timedelta(days=5))
+    assert (week_two.carried_over, week_two.in_progress_overdue, week_two.in_progress_not_due) == (1, 0, 1)
+
+
+def test_a_dossier_due_later_today_is_not_yet_overdue(tmp_path, factory, org, now):
+    _procedure(tmp_path, factory, now)
+    receipt = _receive(factory, org, now)  # due Thursday 5 March 17:00
+    due_day = receipt.due_at.date()
+    morning = _report(factory, org, date(2026, 3, 1), due_day, receipt.due_at - timedelta(hours=6))
+    evening = _report(factory, org, date(2026, 3, 1), due_day, receipt.due_at + timedelta(minutes=1))
+    assert (morning.in_progress_not_due, morning.in_progress_overdue) == (1, 0)
+    assert (evening.in_progress_not_due, evening.in_progress_overdue) == (0, 1)
+
