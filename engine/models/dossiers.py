@@ -14,6 +14,7 @@ from .procedures import Procedure, ProcessVersion
 
 # Indexes the migrations make and the metadata leaves out: on PostgreSQL only, over an expression
 SEARCH_WORDS_INDEX = "ix_dossier_search_words"  # full text of search_text (migration 0015)
+SEARCH_WORDS_TABLE = "dossier_words"  # on SQLite only: an FTS5 index of search_text, kept by triggers (migration 0017)
 
 
 class Dossier(Base):
