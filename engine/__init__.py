@@ -204,6 +204,10 @@ from engine.views.indicators import Indicator, Indicators, ProcedureTime, indica
 from engine.views.report_details import (PER_PAGE as REPORT_PER_PAGE, DossierPage, dossiers_behind, monthly_trend,
                                          most_late, unit_comparison)
 
+# report files: the periodic report as the law's form on screen, in Excel and in PDF
+from engine.views.report_files import COLUMNS as REPORT_COLUMNS, header_rows as report_header_rows, percent_text
+from engine.views.report_files import report_pdf, report_workbook, table_rows as report_table_rows
+
 _actions.use_actions(ACTIONS)
 _actions.use_status_observer(_tallies.status_observer)
 

@@ -25,6 +25,7 @@ MENU = (
     NavItem("reception.index", lazy_pgettext("menu", "Tiếp nhận hồ sơ"), frozenset({"mot_cua"})),
     NavItem("dossiers.search", lazy_pgettext("menu", "Hồ sơ"), None),
     NavItem("reports.register", lazy_pgettext("menu", "Sổ theo dõi"), None),
+    NavItem("statistics.report", lazy_pgettext("menu", "Báo cáo"), frozenset({ADMIN_ROLE, *LEADER_ROLES})),
     NavItem("catalogue.index", lazy_pgettext("menu", "Thủ tục"),
             frozenset({"mot_cua", DESIGNER_ROLE, ADMIN_ROLE, *LEADER_ROLES})),
     NavItem("versions.index", lazy_pgettext("menu", "Quy trình nội bộ"), frozenset({DESIGNER_ROLE, ADMIN_ROLE})),

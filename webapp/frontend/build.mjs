@@ -2,7 +2,7 @@
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Every top-level .js file here is a page's entry point; shared code lives in sub-folders.
@@ -20,3 +20,11 @@ await build({
   assetNames: "assets/[name]-[hash]",
   logLevel: "warning",
 });
+
+// The fonts the PDF reports are drawn with (Vietnamese diacritics): read by the server, not by the browser.
+const fonts = path.join(here, "..", "..", "node_modules", "dejavu-fonts-ttf", "ttf");
+const fontsOut = path.join(here, "..", "static", "build", "fonts");
+mkdirSync(fontsOut, { recursive: true });
+for (const name of ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]) {
+  copyFileSync(path.join(fonts, name), path.join(fontsOut, name));
+}
