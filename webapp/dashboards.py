@@ -47,6 +47,7 @@ MEASURE_LABELS = {
     "received_new": N_("Hồ sơ mới tiếp nhận trong kỳ"),
     "received_total": N_("Tổng số hồ sơ tiếp nhận"),
     "in_progress": N_("Hồ sơ đang giải quyết"),
+    "judged_on_time": N_("Hồ sơ giải quyết trước hạn, đúng hạn và đang giải quyết chưa đến hạn"),
 }
 TREND_MEASURES = ("received_new", "resolved", "resolved_late")
 UNIT_MEASURES = ("received_total", "resolved", "resolved_late", "in_progress_overdue")

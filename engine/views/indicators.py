@@ -42,7 +42,7 @@ class ProcedureTime:
     code: str
     name: str
     time_limit: str
-    limit_days: Decimal | None  # the legal limit in working days when it is counted in days
+    limit_days: Decimal | None  # the legal limit in working days when it is counted in days (same day: 1)
     ended: int
     average_days: float | None
 
@@ -93,7 +93,7 @@ def compute(f: Figures, times: list[ProcedureTime]) -> list[Indicator]:
               "(hồ sơ đã kết thúc trước hạn + đúng hạn + đang giải quyết chưa đến hạn) ÷ (hồ sơ đã kết thúc trong kỳ + "
               "đang giải quyết cuối kỳ); kết thúc là lần đầu Đã xử lý xong, Đã trả kết quả, Dừng hoặc Rút; thời gian "
               "bổ sung không tính; yêu cầu bổ sung quá một lần tính là quá hạn",
-              on_time, judged, 12, None, False, "resolved_on_time"),
+              on_time, judged, 12, None, False, "judged_on_time"),
         _item("2.2", "Thời gian giải quyết trung bình trong thời hạn",
               "số thủ tục có thời gian giải quyết trung bình (ngày làm việc từ tiếp nhận đến kết thúc, trừ thời gian "
               "bổ sung) không quá thời hạn luật định ÷ số thủ tục có hồ sơ kết thúc trong kỳ",
@@ -138,8 +138,10 @@ def _times(session: Session, by_procedure: dict[int, Figures]) -> list[Procedure
     for procedure in session.scalars(select(Procedure).where(Procedure.id.in_(list(by_procedure)))
                                      .order_by(Procedure.name)):
         figures = by_procedure[procedure.id]
-        average = round(figures.work_centidays / 100 / figures.resolved, 2) if figures.resolved else None
+        average = round(int(figures.work_centidays) / 100 / figures.resolved, 2) if figures.resolved else None
         days = procedure.time_limit if procedure.time_limit_unit in ("working_days", "days") else None
+        if days is not None and days <= 0:  # "trong ngày": by the end of the day, or the next one after the cut-off
+            days = Decimal(1)
         out.append(ProcedureTime(procedure.id, procedure.code, procedure.name, time_limit_text(procedure), days,
                                  figures.resolved, average))
     return out

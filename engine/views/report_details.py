@@ -15,7 +15,7 @@ from engine.models import Attachment, Dossier, Evaluation, Event, Procedure, Uni
 from engine.onestop.statuses import STATUS_LABELS, VERDICT_LABELS, on_time_verdict
 from engine.onestop.tallies import CLOSED, NOT_RECEIVED, PAUSED
 from engine.views.reports import (SUM_MEASURES, MEASURES, Figures, Report, ReportLine, _as_of, check_period,
-                                  period_figures, report_unit, subtree_ids)
+                                  field_is, period_figures, report_unit, subtree_ids)
 
 PER_PAGE = 50
 VERDICT_MEASURES = {"resolved_early": "early", "resolved_on_time": "on_time", "resolved_late": "late"}
@@ -114,10 +114,12 @@ def dossiers_behind(session: Session, user_id: int, unit_id: int | None, start: 
     if procedure_id is not None:
         query = query.where(Dossier.procedure_id == procedure_id)
     if field_name:
-        query = query.where(Procedure.field == field_name)
+        query = query.where(field_is(field_name))
     rows = session.execute(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())).all()
     if measure in VERDICT_MEASURES:
         rows = [row for row in rows if _verdict(row[0]) == VERDICT_MEASURES[measure]]
+    elif measure == "judged_on_time":  # ended early or on time, or open and not yet due
+        rows = [row for row in rows if row[0].status not in CLOSED or _verdict(row[0]) in ("early", "on_time")]
     page = max(page, 1)
     chosen = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
     lines = [DossierLine(d.code, name, (d.applicant or {}).get("name", ""),
@@ -181,6 +183,7 @@ def _condition(measure: str, begin: datetime, finish: datetime):
         "refused": and_(Dossier.status == 3, Dossier.finished_at >= begin, Dossier.finished_at < finish),
     }
     conditions["received_total"] = or_(conditions["carried_over"], new)
+    conditions["judged_on_time"] = or_(ended, conditions["in_progress_not_due"])
     for name, value in RATING_MEASURES.items():
         conditions[name] = rating(value)
     return conditions[measure]

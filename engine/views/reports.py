@@ -20,11 +20,18 @@ from sqlalchemy.orm import Session
 
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import NotFound, ValidationFailed
+from engine.infra.text import fold
 from engine.models import COUNTS, Dossier, DossierStat, Procedure, Unit
 from engine.onestop.tallies import PAUSED, CLOSED, NOT_RECEIVED
 from engine.org import access
 
 MAX_YEARS = 5  # a longer period is refused: reports are per month, quarter, half-year, year
+OTHER_FIELD = "Khác"  # the line of procedures whose field (lĩnh vực) is not filled in
+
+
+def field_is(name: str):
+    """SQL condition on Procedure: of the field (lĩnh vực) a report line names."""
+    return or_(Procedure.field == "", Procedure.field.is_(None)) if name == OTHER_FIELD else Procedure.field == name
 
 
 @dataclass
@@ -79,7 +86,7 @@ class Figures:
 
 
 MEASURES = tuple(item.name for item in fields(Figures))  # what a drill-down may ask for, plus the sums below
-SUM_MEASURES = ("received_new", "received_total", "in_progress")
+SUM_MEASURES = ("received_new", "received_total", "in_progress", "judged_on_time")  # the last: indicator 2.1
 
 
 @dataclass
@@ -153,7 +160,7 @@ def periodic_report(session: Session, user_id: int, unit_id: int | None, start: 
     procedures = {p.id: p for p in session.scalars(select(Procedure).where(Procedure.id.in_(list(by_procedure))))}
     by_field: dict[str, list[int]] = defaultdict(list)
     for pid in by_procedure:
-        by_field[procedures[pid].field or "Khác"].append(pid)
+        by_field[procedures[pid].field or OTHER_FIELD].append(pid)
     for field_label in sorted(by_field, key=_sort_key):
         subtotal = Figures()
         lines = []
@@ -183,11 +190,11 @@ def period_figures(session: Session, unit_ids: list[int], start: date, end: date
     if procedure_id is not None:
         query = query.where(DossierStat.procedure_id == procedure_id)
     if field_name:
-        query = query.where(DossierStat.procedure_id.in_(select(Procedure.id).where(Procedure.field == field_name)))
+        query = query.where(DossierStat.procedure_id.in_(select(Procedure.id).where(field_is(field_name))))
     out: dict[int, dict[int, Figures]] = {unit_id: {} for unit_id in unit_ids}
     for row in session.execute(query).mappings():
-        s = {name: row[f"s_{name}"] or 0 for name in COUNTS}
-        e = {name: row[f"e_{name}"] or 0 for name in COUNTS}
+        s = {name: int(row[f"s_{name}"] or 0) for name in COUNTS}  # PostgreSQL sums bigints as numeric
+        e = {name: int(row[f"e_{name}"] or 0) for name in COUNTS}
         out[row["unit_id"]][row["procedure_id"]] = _figures(s, e)
     pending = _overdue_not_yet(session, unit_ids, as_of, open_day, procedure_id, field_name)
     for (unit_id, pid), n in pending.items():
@@ -244,7 +251,7 @@ def _overdue_not_yet(session, unit_ids, as_of, open_day, procedure_id, field_nam
     if procedure_id is not None:
         query = query.where(Dossier.procedure_id == procedure_id)
     if field_name:
-        query = query.where(Dossier.procedure_id.in_(select(Procedure.id).where(Procedure.field == field_name)))
+        query = query.where(Dossier.procedure_id.in_(select(Procedure.id).where(field_is(field_name))))
     rows = session.execute(query).all()
     if rows:
         below = {unit_id: set(subtree_ids(session, unit_id)) for unit_id in unit_ids}
@@ -288,4 +295,4 @@ def _add_years(day: date, years: int) -> date:
 
 
 def _sort_key(text: str) -> str:
-    return text.casefold()
+    return fold(text)  # Vietnamese order, near enough: "Đất đai" before "Hộ tịch"

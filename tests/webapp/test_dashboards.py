@@ -67,7 +67,8 @@ def codes(html: str) -> list[str]:
 
 
 def test_every_figure_of_the_report_has_a_vietnamese_heading():
-    assert set(MEASURE_LABELS) == set(REPORT_MEASURES) | {"received_new", "received_total", "in_progress"}
+    assert set(MEASURE_LABELS) == set(REPORT_MEASURES) | {"received_new", "received_total", "in_progress",
+                                                          "judged_on_time"}
 
 
 def test_leader_sees_the_dashboard_with_the_desks_dossiers(client, factory, org, fixed_clock):

@@ -192,7 +192,7 @@ def test_indicators_page_shows_the_766_indicators_and_times(client, factory, org
                  "Thời gian giải quyết trung bình theo thủ tục", procedure_name, "100,0 %"):
         assert text in html, text
     assert re.search(r'href="[^"]*measure=received_online', html) is None  # 0 online: no link
-    assert re.search(r'href="[^"]*measure=resolved_on_time', html)  # 1 judged on time (open, not due)
+    assert re.search(r'href="[^"]*measure=judged_on_time', html)  # 1 judged on time (open, not due)
 
 
 def test_header_rows_span_the_groups():
