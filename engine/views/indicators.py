@@ -112,7 +112,7 @@ def compute(f: Figures, times: list[ProcedureTime]) -> list[Indicator]:
                   "số 2.1; tỷ lệ không hài lòng = đánh giá không hài lòng ÷ hồ sơ đã kết thúc trong kỳ",
                   satisfied or 0.0, 1.0, satisfied, 6, 0.9, _points(satisfied, 6, 0.9), True),
         _item("5.x", "Tỷ lệ đánh giá hài lòng (tham khảo)",
-              "đánh giá hài lòng ÷ số đánh giá trong kỳ", f.rated_good, ratings, 0, None, False, "rated_good"),
+              "đánh giá hài lòng ÷ số đánh giá trong kỳ", f.rated_good, ratings, 0, None, True, "rated_good"),
     ]
 
 
