@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from engine.infra.clock import VN_TZ
@@ -18,7 +18,6 @@ from engine.views.reports import (SUM_MEASURES, MEASURES, Figures, Report, Repor
                                   field_is, period_figures, report_unit, subtree_ids)
 
 PER_PAGE = 50
-VERDICT_MEASURES = {"resolved_early": "early", "resolved_on_time": "on_time", "resolved_late": "late"}
 RATING_MEASURES = {"rated_good": 3, "rated_neutral": 2, "rated_bad": 1}
 
 
@@ -110,23 +109,28 @@ def dossiers_behind(session: Session, user_id: int, unit_id: int | None, start: 
     begin, finish = datetime.combine(start, time(0), VN_TZ), _as_of(end, now)
     query = (select(Dossier, Procedure.name).join(Procedure, Procedure.id == Dossier.procedure_id)
              .where(or_(Dossier.receiving_unit_id.in_(units), Dossier.deciding_unit_id.in_(units)),
-                    _condition(measure, begin, finish)))
+                    _condition(measure, begin, finish, _due_day_start(session))))
     if procedure_id is not None:
         query = query.where(Dossier.procedure_id == procedure_id)
     if field_name:
         query = query.where(field_is(field_name))
-    rows = session.execute(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())).all()
-    if measure in VERDICT_MEASURES:
-        rows = [row for row in rows if _verdict(row[0]) == VERDICT_MEASURES[measure]]
-    elif measure == "judged_on_time":  # ended early or on time, or open and not yet due
-        rows = [row for row in rows if row[0].status not in CLOSED or _verdict(row[0]) in ("early", "on_time")]
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(page, 1)
-    chosen = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    chosen = session.execute(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+                             .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     lines = [DossierLine(d.code, name, (d.applicant or {}).get("name", ""),
                          None if d.status in NOT_RECEIVED else d.received_at, d.due_at, _end(d),
                          STATUS_LABELS.get(d.status, ""), VERDICT_LABELS.get(_verdict(d) or "", ""))
              for d, name in chosen]
-    return DossierPage(measure, lines, len(rows), page, max(1, -(-len(rows) // PER_PAGE)))
+    return DossierPage(measure, lines, total, page, max(1, -(-total // PER_PAGE)))
+
+
+def _due_day_start(session: Session):
+    """SQL: the start (Vietnam time, UTC+7 all year) of the day of the dossier's due, as its stored UTC instant."""
+    if session.get_bind().dialect.name == "postgresql":
+        seven = literal_column("interval '7 hours'")
+        return func.date_trunc("day", Dossier.due_at + seven) - seven
+    return func.datetime(func.date(Dossier.due_at, "+7 hours"), "-7 hours")
 
 
 def _end(dossier: Dossier) -> datetime | None:
@@ -144,11 +148,14 @@ def _verdict(dossier: Dossier) -> str | None:
     return verdict
 
 
-def _condition(measure: str, begin: datetime, finish: datetime):
-    """The SQL condition of a figure over [begin, finish) (the drill-down's counterpart of tallies.contributions)."""
+def _condition(measure: str, begin: datetime, finish: datetime, due_day_start):
+    """The SQL condition of a figure over [begin, finish) (the drill-down's counterpart of tallies.contributions);
+    verdicts as engine.onestop.statuses.on_time_verdict gives them: late after the due instant or after more than
+    one supplement request, early on an earlier (Vietnam) day than the due day, on time otherwise."""
     received = Dossier.status.not_in(sorted(NOT_RECEIVED))
     end_at = func.coalesce(Dossier.finished_at, Dossier.returned_at)
     closed = and_(received, Dossier.status.in_(sorted(CLOSED)))
+    in_time = and_(Dossier.supplement_count <= 1, end_at <= Dossier.due_at)
     new = and_(received, Dossier.received_at >= begin, Dossier.received_at < finish)
     ended = and_(closed, end_at >= begin, end_at < finish)
     open_at = and_(received, Dossier.received_at < finish, or_(~Dossier.status.in_(sorted(CLOSED)), end_at >= finish))
@@ -156,7 +163,7 @@ def _condition(measure: str, begin: datetime, finish: datetime):
                    Dossier.status.not_in(sorted(PAUSED)))
     withdrawn = exists().where(Event.dossier_id == Dossier.id, Event.action == "dossier_stopped",
                                Event.status_before == 7)
-    variant = select(Procedure.variant).where(Procedure.id == Dossier.procedure_id).scalar_subquery()
+    variant = Procedure.variant  # the query joins the dossier's procedure
     kind = lambda name: exists().where(Attachment.dossier_id == Dossier.id, Attachment.kind == name)  # noqa: E731
     rating = lambda value: exists().where(Evaluation.dossier_id == Dossier.id, Evaluation.rating == value,  # noqa: E731
                                           Evaluation.created_at >= begin, Evaluation.created_at < finish)
@@ -171,7 +178,9 @@ def _condition(measure: str, begin: datetime, finish: datetime):
         "on_the_spot": and_(new, variant == "on_the_spot"),
         "digitised": and_(new, or_(Dossier.channel == "online", kind("component"))),
         "resolved": ended,
-        "resolved_early": ended, "resolved_on_time": ended, "resolved_late": ended,  # verdict checked after
+        "resolved_early": and_(ended, in_time, end_at < due_day_start),
+        "resolved_on_time": and_(ended, in_time, end_at >= due_day_start),
+        "resolved_late": and_(ended, or_(Dossier.supplement_count > 1, end_at > Dossier.due_at)),
         "processed": and_(ended, Dossier.status.in_((9, 10))),
         "stopped": and_(ended, Dossier.status == 8, ~withdrawn),
         "withdrawn": and_(ended, Dossier.status == 8, withdrawn),
@@ -183,7 +192,7 @@ def _condition(measure: str, begin: datetime, finish: datetime):
         "refused": and_(Dossier.status == 3, Dossier.finished_at >= begin, Dossier.finished_at < finish),
     }
     conditions["received_total"] = or_(conditions["carried_over"], new)
-    conditions["judged_on_time"] = or_(ended, conditions["in_progress_not_due"])
+    conditions["judged_on_time"] = or_(and_(ended, in_time), conditions["in_progress_not_due"])
     for name, value in RATING_MEASURES.items():
         conditions[name] = rating(value)
     return conditions[measure]

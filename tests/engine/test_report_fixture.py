@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from engine import periodic_report, rebuild_report_counters, report_indicators
+from engine import REPORT_MEASURES, dossiers_behind, periodic_report, rebuild_report_counters, report_indicators
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.db import unit_of_work
@@ -474,3 +474,18 @@ def test_periods_inside_a_month_across_a_year_and_up_to_now(factory):
         in_progress_not_due=4,  # D16 (paused), D17 (due at 17:00 today), D14, D22
         in_progress_overdue=2,  # D02, D29
     )
+
+
+@pytest.mark.parametrize("period", [Q4, (date(2025, 10, 6), date(2025, 10, 17)), (date(2025, 12, 15), date(2026, 1, 15))])
+def test_every_figure_lists_exactly_the_dossiers_it_counts(factory, period):
+    """The drill-down (read from the dossiers) agrees with the counters for every figure of the report."""
+    ids = seeded_and_rebuilt(factory)
+    measures = [name for name in REPORT_MEASURES if name != "work_centidays"]
+    with unit_of_work(factory) as s:
+        report = periodic_report(s, ids.ld_so, ids.unit["SO"], *period, now=NOW)
+        for measure in [*measures, "received_new", "received_total", "in_progress", "judged_on_time"]:
+            listed = dossiers_behind(s, ids.ld_so, ids.unit["SO"], *period, measure, now=NOW).total
+            expected = (report.total.resolved_early + report.total.resolved_on_time
+                        + report.total.in_progress_not_due) if measure == "judged_on_time" \
+                else getattr(report.total, measure)
+            assert listed == expected, measure
