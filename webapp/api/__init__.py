@@ -20,7 +20,7 @@ def _start_api_request() -> None:
 
 
 # The views register themselves on `bp` through the `endpoint` decorator.
-from . import dossiers, openapi, procedures, public, registry, tokens, versions, work  # noqa: E402,F401
+from . import dossiers, openapi, procedures, public, registry, reports, tokens, versions, work  # noqa: E402,F401
 from .errors import init_errors  # noqa: E402
 
 init_errors(bp)

@@ -7,12 +7,13 @@ from flask import jsonify, request
 
 from . import bp
 from .registry import JSON_MAX_BYTES, OPERATIONS, Operation, endpoint
+from .reports import SCHEMAS as REPORT_SCHEMAS
 from .schemas import SCHEMAS, ref
 
 TITLE = "motcua — API tích hợp hệ thống"
 VERSION = "1.0.0"
 DEFAULT_ERRORS = {400: "Yêu cầu không hợp lệ (ký tự NUL trong địa chỉ hoặc tham số; nội dung không phải đối tượng "
-                       "JSON)",
+                       "JSON; tham số truy vấn của báo cáo sai, fields nêu tham số)",
                   401: "Thiếu hoặc sai mã truy cập", 413: "Nội dung yêu cầu quá lớn",
                   422: "Dữ liệu không hợp lệ; fields nêu lỗi từng trường"}
 DESCRIPTIONS = {200: "Thành công", 201: "Đã tạo", 204: "Xong, không có nội dung trả về", 403: "Không có quyền", 404: "Không tìm thấy",
@@ -43,7 +44,7 @@ def build_document(server_url: str) -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Mã lấy từ POST /tokens"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **REPORT_SCHEMAS},
         },
         "paths": paths,
     }
