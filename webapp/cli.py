@@ -32,6 +32,7 @@ from engine import (
     sweep_once,
     upgrade_database,
     ensure_report_counters,
+    rebuild_report_counters,
     user_by_username,
     ValidationFailed,
     VERSION_STATE_LABELS,
@@ -88,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="nâng cấp cơ sở dữ liệu lên phiên bản lược đồ mới nhất",
                            description="Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic) lên phiên bản mới nhất."
                            ).set_defaults(handler=cmd_db_upgrade)
+    db_commands.add_parser("recount", help="tính lại số liệu báo cáo từ các hồ sơ",
+                           description="Tính lại mọi số liệu báo cáo, chỉ số (bảng dossier_stat) từ các hồ sơ đã có, "
+                           "trong một giao dịch; số liệu được giữ tự động khi xử lý hồ sơ, lệnh này chỉ cần khi khôi "
+                           "phục dữ liệu từ nơi khác.").set_defaults(handler=cmd_db_recount)
     load = commands.add_parser("load-procedures", help="nạp các thủ tục trong thư mục bpmn/",
                                description="Nạp quy trình, biểu mẫu của mọi thủ tục trong thư mục bpmn/. Thủ tục nạp "
                                "lần đầu được áp dụng ngay; thủ tục có thay đổi thành phiên bản chờ phê duyệt, trừ khi "
@@ -163,6 +168,13 @@ def cmd_db_upgrade(settings: Settings, _args) -> int:
         counted = ensure_report_counters(session)
         if counted:
             print(f"Đã tính số liệu báo cáo của {counted} hồ sơ đã có.")
+    return 0
+
+
+def cmd_db_recount(settings: Settings, _args) -> int:
+    with session_for(settings) as session:
+        counted = rebuild_report_counters(session)
+    print(f"Đã tính lại số liệu báo cáo của {counted} hồ sơ.")
     return 0
 
 

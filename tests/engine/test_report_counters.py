@@ -7,14 +7,16 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from engine import periodic_report, rebuild_report_counters, receive_dossier
-from engine.infra.db import unit_of_work
+from engine import ensure_report_counters, periodic_report, rebuild_report_counters, receive_dossier
+from engine.infra import migrate
+from engine.infra.db import make_sessionmaker, unit_of_work
 from engine.models import COUNTS, DossierStat
 from engine.onestop.lifecycle import record_supplement, request_supplement, request_withdrawal, stop_dossier
 from engine.workflow.catalog import load_procedure
 
 from ..bpmn_builder import procedure_folder, sequence, user_task
 from ..driving import do
+from ..migrating import all_rows, database_at, insert_rows
 
 PROVINCE_LEADER = "lanhdao.tinh"
 
@@ -108,3 +110,23 @@ def test_a_dossier_due_later_today_is_not_yet_overdue(tmp_path, factory, org, no
     assert (morning.in_progress_not_due, morning.in_progress_overdue) == (1, 0)
     assert (evening.in_progress_not_due, evening.in_progress_overdue) == (0, 1)
 
+
+
+def test_an_older_database_is_counted_once_after_the_upgrade(request, tmp_path, factory, org, now, db_engine):
+    _procedure(tmp_path, factory, now)
+    _receive(factory, org, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_0", {}, now + timedelta(hours=2))  # processed
+    b = _receive(factory, org, now + timedelta(hours=3), channel="online")  # still open
+    kept = _counters(factory)
+    rows = all_rows(db_engine)
+    rows["dossier_stat"] = []  # the counters did not exist before revision 0016
+    old = database_at(request, db_engine.dialect.name, "0015")
+    with old.begin() as conn:
+        insert_rows(conn, rows)
+    migrate.upgrade(old)
+    old_factory = make_sessionmaker(old)
+    with unit_of_work(old_factory) as s:
+        assert ensure_report_counters(s) == 2
+    with unit_of_work(old_factory) as s:
+        assert ensure_report_counters(s) is None  # once
+    assert _counters(old_factory) == kept and b.code
