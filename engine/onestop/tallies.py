@@ -200,12 +200,17 @@ def unit_chain(session: Session, *unit_ids: int) -> tuple[int, ...]:
     parents = session.info.get(_UNITS_KEY)
     if parents is None:
         parents = session.info[_UNITS_KEY] = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
-    chain: set[int] = set()
+    return tuple(sorted(chain(parents, *unit_ids)))
+
+
+def chain(parents: dict[int, int | None], *unit_ids: int) -> set[int]:
+    """The units and every unit above them, by the parent of each unit."""
+    found: set[int] = set()
     for unit_id in unit_ids:
-        while unit_id is not None and unit_id not in chain:
-            chain.add(unit_id)
+        while unit_id is not None and unit_id not in found:
+            found.add(unit_id)
             unit_id = parents.get(unit_id)
-    return tuple(sorted(chain))
+    return found
 
 
 def forget_units(session: Session) -> None:

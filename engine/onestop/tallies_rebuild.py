@@ -1,43 +1,54 @@
-"""Counting every dossier again (engine.onestop.tallies): after the upgrade that brought the counters, or when units
-were regrouped. The overdue stock is booked at the dossiers' own instants, which differs from the kept counters
-only for dossiers whose clock was stopped after their due date had passed."""
+"""Counting dossiers again (engine.onestop.tallies): every one after the upgrade that brought the counters (or on
+`motcua db recount`), those of a unit moved under another when it moves. The overdue stock is booked at the
+dossiers' own instants, which differs from the kept counters only for dossiers whose clock was stopped after their
+due date had passed."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.models import Attachment, Dossier, DossierStat, Evaluation, Event, Unit
 from engine.org.units import update_unit
-from engine.onestop.tallies import RATING_COUNTS, contributions, forget_units, period_keys, tally_of, unit_chain, write_rows
+from engine.onestop.tallies import (RATING_COUNTS, chain, contributions, forget_units, period_keys, tally_of, unit_chain,
+                                    write_rows)
 
 
 def rebuild(session: Session, batch: int = 5000) -> int:
     """Recompute every counter from the dossiers and the ratings; returns the number of dossiers counted."""
     session.execute(delete(DossierStat))
     forget_units(session)
+    return _book(session, true(), lambda receiving, deciding: dict.fromkeys(
+        unit_chain(session, receiving, deciding), 1), batch)
+
+
+def _book(session: Session, condition, weights, batch: int = 5000) -> int:
+    """Add what each dossier matching `condition` contributes (its ratings too) to the rows of the units
+    `weights(receiving unit, deciding unit)` names, times their weight (+1 or −1); returns the dossiers read."""
     stopped_after_withdrawal = set(session.scalars(select(Event.dossier_id).where(
         Event.action == "dossier_stopped", Event.status_before == 7)))
     counted = 0
     last_id = 0
     while True:
-        dossiers = list(session.scalars(select(Dossier).where(Dossier.id > last_id).order_by(Dossier.id).limit(batch)))
+        dossiers = list(session.scalars(select(Dossier).where(condition, Dossier.id > last_id)
+                                        .order_by(Dossier.id).limit(batch)))
         if not dossiers:
             break
         kinds: dict[int, set[str]] = defaultdict(set)
         for dossier_id, kind in session.execute(select(Attachment.dossier_id, Attachment.kind).distinct().where(
-                Attachment.dossier_id.between(dossiers[0].id, dossiers[-1].id))):
+                Attachment.dossier_id.in_([d.id for d in dossiers]))):
             kinds[dossier_id].add(kind)
         rows: dict[tuple, Counter] = defaultdict(Counter)
         for dossier in dossiers:
             tally = tally_of(session, dossier, withdrawn=dossier.id in stopped_after_withdrawal,
                              kinds=kinds.get(dossier.id, set()))
+            units = weights(dossier.receiving_unit_id, dossier.deciding_unit_id)
             for (count, instant), n in contributions(tally).items():
                 for key in period_keys(instant):
-                    for unit_id in tally.unit_ids:
-                        rows[(unit_id, *key, tally.procedure_id)][count] += n
+                    for unit_id, weight in units.items():
+                        rows[(unit_id, *key, tally.procedure_id)][count] += weight * n
             counted += 1
         for chunk in _chunks(sorted(rows.items()), 500):
             write_rows(session, dict(chunk))
@@ -46,12 +57,12 @@ def rebuild(session: Session, batch: int = 5000) -> int:
     rows = defaultdict(Counter)
     for rating, created_at, receiving, deciding, procedure_id in session.execute(
             select(Evaluation.rating, Evaluation.created_at, Dossier.receiving_unit_id, Dossier.deciding_unit_id,
-                   Dossier.procedure_id).join(Dossier, Evaluation.dossier_id == Dossier.id)):
+                   Dossier.procedure_id).join(Dossier, Evaluation.dossier_id == Dossier.id).where(condition)):
         count = RATING_COUNTS.get(rating)
         if count:
             for key in period_keys(_aware(created_at)):
-                for unit_id in unit_chain(session, receiving, deciding):
-                    rows[(unit_id, *key, procedure_id)][count] += 1
+                for unit_id, weight in weights(receiving, deciding).items():
+                    rows[(unit_id, *key, procedure_id)][count] += weight
     for chunk in _chunks(sorted(rows.items()), 500):
         write_rows(session, dict(chunk))
     return counted
@@ -78,12 +89,25 @@ def ensure_counters(session: Session) -> int | None:
 
 
 def update_unit_recounted(session: Session, actor_id: int, unit_id: int, now: datetime, **values):
-    """Change a unit (engine.org.units.update_unit); moving it under another unit counts every dossier again, in
-    the same transaction, since the counters of the units above it change (a rare administrator's act)."""
-    before = session.get(Unit, unit_id)
-    parent_before = before.parent_id if before is not None else None
+    """Change a unit (engine.org.units.update_unit). Moved under another unit, the dossiers of its units leave
+    the counters of the units it no longer stands below and join those of its new ones, in the same transaction
+    (the unit's own counters and those of the units below it stay as they are)."""
+    before = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
     unit = update_unit(session, actor_id, unit_id, now, **values)
-    if unit.parent_id != parent_before:
+    if unit.parent_id != before.get(unit_id):
         session.flush()
-        rebuild(session)
+        forget_units(session)
+        after = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
+        below = _below(after, unit_id)
+
+        def moved(receiving: int, deciding: int) -> dict[int, int]:
+            old, new = chain(before, receiving, deciding), chain(after, receiving, deciding)
+            return {**dict.fromkeys(old - new, -1), **dict.fromkeys(new - old, 1)}
+
+        _book(session, or_(Dossier.receiving_unit_id.in_(below), Dossier.deciding_unit_id.in_(below)), moved)
     return unit
+
+
+def _below(parents: dict, unit_id: int) -> list[int]:
+    """The unit and every unit below it."""
+    return [uid for uid in parents if unit_id in chain(parents, uid)]

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from engine import ensure_report_counters, periodic_report, rebuild_report_counters, receive_dossier
+from engine import ensure_report_counters, periodic_report, rebuild_report_counters, receive_dossier, update_unit
 from engine.infra import migrate
 from engine.infra.db import make_sessionmaker, unit_of_work
-from engine.models import COUNTS, DossierStat
+from engine.models import COUNTS, DossierStat, Unit
 from engine.onestop.lifecycle import record_supplement, request_supplement, request_withdrawal, stop_dossier
 from engine.workflow.catalog import load_procedure
 
@@ -130,3 +130,25 @@ def test_an_older_database_is_counted_once_after_the_upgrade(request, tmp_path, 
     with unit_of_work(old_factory) as s:
         assert ensure_report_counters(s) is None  # once
     assert _counters(old_factory) == kept and b.code
+
+
+def test_moving_a_unit_moves_its_dossiers_between_the_counters_of_the_units_above(tmp_path, factory, org, now):
+    _procedure(tmp_path, factory, now)
+    _receive(factory, org, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_0", {}, now + timedelta(hours=2))
+    _receive(factory, org, now + timedelta(hours=3), channel="postal")
+    with unit_of_work(factory) as s:
+        land = s.scalar(select(Unit).where(Unit.code == "000.21.01.H99"))
+        ward = s.scalar(select(Unit.id).where(Unit.code == "000.00.10.H99"))
+        values = {name: getattr(land, name) for name in ("code", "name", "level", "office_hours")}
+        update_unit(s, org["quantri.tinh"], land.id, now, **values, parent_id=None)  # out of the province
+        province = s.scalar(select(Unit.id).where(Unit.code == "000.00.00.H99"))
+    moved = _counters(factory)
+    with unit_of_work(factory) as s:
+        rebuild_report_counters(s)
+    assert _counters(factory) == moved
+    # the province still counts them through its centre, which received them; the land office alone now
+    with unit_of_work(factory) as s:
+        figures = periodic_report(s, org["lanhdao.vpdk"], None, date(2026, 3, 1), date(2026, 3, 31),
+                                  now=now + timedelta(days=1)).total
+    assert (figures.received_new, figures.resolved) == (2, 1) and province and ward
