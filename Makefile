@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/web_queries.py
 	$(BIN)/python bench/http_load.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/build
