@@ -84,3 +84,25 @@ def _json_default(value):
 def bind_json(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"),
                                                  default=_json_default)
+
+
+def pg_save_values(instance: InstanceRow, now: datetime, dossier: DossierFacts | None, completed: dict | None,
+                   items: list[dict], events: list[dict], messages: list[dict]) -> dict:
+    """Bind values of PostgreSQL's one-statement save (workflow.store), the completed item's (`completed`: its
+    id and values) and the dossier's status (None: unchanged) included; new rows as JSON arrays."""
+    completed = completed or {}
+    d_id, d_status, d_finished_at, d_returned_at = (
+        (dossier.id, dossier.status, bind_instant(dossier.finished_at), bind_instant(dossier.returned_at))
+        if dossier else [None] * 4)
+    return {
+        "id": instance.id, "revision": instance.revision, "state": instance.state, "status": instance.status,
+        "next_timer_at": bind_instant(instance.next_timer_at), "waiting_for": bind_json(instance.waiting_for),
+        "now": bind_instant(now),
+        "c_id": completed.get("id"), "c_completed_by_id": completed.get("completed_by_id"),
+        "c_completed_at": bind_instant(completed.get("completed_at")), "c_verdict": completed.get("verdict"),
+        "c_data": bind_json(completed.get("data")), "c_on_behalf_of_id": completed.get("on_behalf_of_id"),
+        "c_signature_form": completed.get("signature_form"), "c_assignee_id": completed.get("assignee_id"),
+        "c_claimed_at": bind_instant(completed.get("claimed_at")),
+        "d_id": d_id, "d_status": d_status, "d_finished_at": d_finished_at, "d_returned_at": d_returned_at,
+        "items": bind_json(items), "events": bind_json(events), "messages": bind_json(messages),
+    }

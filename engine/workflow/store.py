@@ -3,8 +3,9 @@
 A task completion is the hottest path of the application, so it speaks SQL directly instead of going through
 the session's unit of work: one statement locks and loads the work item, its instance and its dossier; at the
 end the instance is stored under its revision with the completed item, the dossier's status and the new work
-items, audit events and messages (one statement on PostgreSQL, a few on SQLite). Mapped objects of those rows
-the session already holds are kept in step, so callers reading them afterwards see what was written.
+items, audit events and messages (one statement on PostgreSQL, a few on SQLite). PostgreSQL's statements run
+straight on the driver's cursor (infra.db.Precompiled). Mapped objects of those rows the session already holds
+are kept in step, so callers reading them afterwards see what was written.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.infra.db import Precompiled, fetch
 from engine.models import Dossier, Event, Message, ProcessInstance, ProcessVersion, WorkItem
 from engine.org import access
-from engine.workflow.rows import DossierFacts, InstanceRow, ItemRow, Loaded, bind_instant as _utc, bind_json as _json
+from engine.workflow.rows import DossierFacts, InstanceRow, ItemRow, Loaded, pg_save_values
 
 _pi, _wi, _dossier = ProcessInstance.__table__, WorkItem.__table__, Dossier.__table__
 _version, _event, _message = ProcessVersion.__table__, Event.__table__, Message.__table__
@@ -42,16 +44,17 @@ _LOAD_ITEM = (select(*_INSTANCE, *_DOSSIER, _version.c.checksum, *_ITEM)
 # PostgreSQL: the dossier first, then its instance (then the item): the order the dossier actions of the
 # pages take them in, so a BPMN step and a page action on one dossier wait for each other instead of
 # deadlocking. The rows are locked in the order they are named here.
-_LOCK_INSTANCE = _LOAD_INSTANCE.with_for_update(of=[_dossier, _pi])
-_LOCK_ITEM = _LOAD_ITEM.with_for_update(of=[_dossier, _pi, _wi])
+_LOCK_INSTANCE = Precompiled(_LOAD_INSTANCE.with_for_update(of=[_dossier, _pi]))
+_LOCKING_ITEM = _LOAD_ITEM.with_for_update(of=[_dossier, _pi, _wi])
+_LOCK_ITEM = Precompiled(_LOCKING_ITEM)
 # PostgreSQL, a completion: the completing user's grants (access.GRANTS) come with the locked row, one row
 # per grant, one round trip fewer. The three rows above are locked in a one-row CTE the grants join after:
 # joined inside the locking SELECT, a lock that waited on a concurrent update (a worker delivering a message
 # to the dossier) rechecked the rows and kept one grant of many, refusing a user holding the step's role.
 _GRANTS_OF_USER = access.GRANTS.lateral("grants")
-_LOCKED_ITEM = _LOCK_ITEM.cte("locked_item").prefix_with("MATERIALIZED", dialect="postgresql")
-_LOCK_ITEM_WITH_GRANTS = (select(*_LOCKED_ITEM.c, *_GRANTS_OF_USER.c)
-                          .select_from(_LOCKED_ITEM.outerjoin(_GRANTS_OF_USER, true())))
+_LOCKED_ITEM = _LOCKING_ITEM.cte("locked_item").prefix_with("MATERIALIZED", dialect="postgresql")
+_LOCK_ITEM_WITH_GRANTS = Precompiled(select(*_LOCKED_ITEM.c, *_GRANTS_OF_USER.c)
+                                     .select_from(_LOCKED_ITEM.outerjoin(_GRANTS_OF_USER, true())))
 # SQLite has no row locks: a no-op write takes the database write lock before the state is read.
 _WRITE_LOCK_INSTANCE = (update(_pi).where(_pi.c.id == bindparam("instance_id"))
                         .values(revision=_pi.c.revision))
@@ -81,11 +84,11 @@ _INSERT_EVENTS = insert(_event).inline()
 _INSERT_MESSAGES = insert(_message).inline()
 
 # PostgreSQL: the whole save in one statement, one wait on the server instead of five (each costs more than the
-# SQL it carries). Text written once (building a combined statement per call cost more than it saved). Variable
-# rows come as one JSON array per table (json_to_recordset, not jsonb_: json keeps form data and details as given,
-# key order included), inserted in their order. Every part runs only if the instance UPDATE matched its revision
+# SQL it carries). Text written once (building a combined statement per call cost more than it saved); its bind
+# values are workflow.rows.pg_save_values. Variable rows come as one JSON array per table (json_to_recordset,
+# not jsonb_: json keeps form data and details as given, key order included), inserted in their order. Every part runs only if the instance UPDATE matched its revision
 # (EXISTS on `saved`): a stale save writes nothing and returns no row. SQLite runs the statements above in turn.
-_PG_SAVE = text("""
+_PG_SAVE = Precompiled(text("""
 WITH saved AS (
     UPDATE process_instance
        SET state = :state, status = :status, next_timer_at = :next_timer_at,
@@ -131,14 +134,14 @@ WITH saved AS (
      ORDER BY r.ordinality
 )
 SELECT revision FROM saved
-""")
+"""))
 
 
 def lock_and_load_instance(session: Session, instance_id: int) -> Loaded | None:
     """Lock the instance (with its dossier) for the rest of the transaction and read it."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        row = connection.execute(_LOCK_INSTANCE, {"instance_id": instance_id}).first()
+        row = next(iter(fetch(connection, _LOCK_INSTANCE, {"instance_id": instance_id})), None)
     else:
         connection.execute(_WRITE_LOCK_INSTANCE, {"instance_id": instance_id})
         row = connection.execute(_LOAD_INSTANCE, {"instance_id": instance_id}).first()
@@ -150,13 +153,13 @@ def lock_and_load_item(session: Session, item_id: int, user_id: int | None = Non
     user's grants may come with them (then `access.grants_of` finds them kept)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql" and user_id is not None:
-        rows = connection.execute(_LOCK_ITEM_WITH_GRANTS, {"item_id": item_id, "user_id": user_id}).all()
+        rows = fetch(connection, _LOCK_ITEM_WITH_GRANTS, {"item_id": item_id, "user_id": user_id})
         if not rows:
             return None
         access.keep_grants(session, user_id, [row[_ITEM_END:] for row in rows])
         row = rows[0]
     elif connection.dialect.name == "postgresql":
-        row = connection.execute(_LOCK_ITEM, {"item_id": item_id}).first()
+        row = next(iter(fetch(connection, _LOCK_ITEM, {"item_id": item_id})), None)
     else:
         connection.execute(_WRITE_LOCK_ITEM, {"item_id": item_id})
         row = connection.execute(_LOAD_ITEM, {"item_id": item_id}).first()
@@ -177,8 +180,7 @@ def save_with_rows(session: Session, instance: InstanceRow, now: datetime, *, do
     connection = session.connection()
     values = {key: value for key, value in completed.items() if key != "id"} if completed is not None else {}
     if connection.dialect.name == "postgresql":
-        bind = _pg_save_values(instance, now, dossier, completed, items, events, messages)
-        if connection.execute(_PG_SAVE, bind).first() is None:
+        if not fetch(connection, _PG_SAVE, pg_save_values(instance, now, dossier, completed, items, events, messages)):
             return False
         _saved(session, instance, now)
         if completed is not None:
@@ -194,26 +196,6 @@ def save_with_rows(session: Session, instance: InstanceRow, now: datetime, *, do
         save_dossier_status(session, dossier)
     add_rows(session, items, events, messages)
     return True
-
-
-def _pg_save_values(instance: InstanceRow, now: datetime, dossier: DossierFacts | None, completed: dict | None,
-                    items: list[dict], events: list[dict], messages: list[dict]) -> dict:
-    """Bind values of `_PG_SAVE` (see workflow.rows: text SQL gets no column types)."""
-    completed = completed or {}
-    d_id, d_status, d_finished_at, d_returned_at = (
-        (dossier.id, dossier.status, _utc(dossier.finished_at), _utc(dossier.returned_at)) if dossier else [None] * 4)
-    return {
-        "id": instance.id, "revision": instance.revision, "state": instance.state, "status": instance.status,
-        "next_timer_at": _utc(instance.next_timer_at), "waiting_for": _json(instance.waiting_for),
-        "now": _utc(now),
-        "c_id": completed.get("id"), "c_completed_by_id": completed.get("completed_by_id"),
-        "c_completed_at": _utc(completed.get("completed_at")), "c_verdict": completed.get("verdict"),
-        "c_data": _json(completed.get("data")), "c_on_behalf_of_id": completed.get("on_behalf_of_id"),
-        "c_signature_form": completed.get("signature_form"), "c_assignee_id": completed.get("assignee_id"),
-        "c_claimed_at": _utc(completed.get("claimed_at")),
-        "d_id": d_id, "d_status": d_status, "d_finished_at": d_finished_at, "d_returned_at": d_returned_at,
-        "items": _json(items), "events": _json(events), "messages": _json(messages),
-    }
 
 
 def save_instance(session: Session, instance: InstanceRow, now: datetime) -> bool:
