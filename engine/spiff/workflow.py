@@ -1,21 +1,13 @@
 """Run and persist SpiffWorkflow instances: create, load without the spec, advance, inspect, dump."""
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default import workflow as task_converters
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.serializer.helpers import DefaultRegistry
-from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
-from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -24,10 +16,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .parsing import ParsedVersion
+from .state import REGISTRY, dump, load  # noqa: F401 - states are dumped and loaded there; re-exported
 from .timers import timer_definition
 
 
@@ -48,11 +40,6 @@ class _EngineDatetime(datetime):
 timer_module.datetime = _EngineDatetime
 
 
-# Task ids parsed once: each load parses the same ids again (about four per task, a third of a load's time);
-# a UUID never changes, so instances share them. The library's task converters parse ids by the name UUID.
-_task_uuid = task_converters.UUID = lru_cache(maxsize=16384)(UUID)
-
-
 @contextmanager
 def engine_time(now: datetime):
     """Arm and fire timers against `now` (tests move it; production passes the wall clock)."""
@@ -61,53 +48,6 @@ def engine_time(now: datetime):
         yield
     finally:
         _NOW.reset(token)
-
-
-class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
-    """Leaves the specs out of the stored state; they come from the version's parsed, cached XML."""
-
-    def to_dict(self, workflow):
-        # BpmnWorkflowConverter.to_dict without its first two additions, the specs: converting them only to
-        # drop them cost a fifth of every dump.
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct):
-        parsed: ParsedVersion = dct.pop("_parsed")
-        dct["spec"] = None
-        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _task_uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_task_uuid(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-class EncodingRegistry(DefaultRegistry):
-    """Converts for the JSON encoder, always: known objects become dicts, data is left for the encoder.
-
-    SpiffWorkflow's serializer gets this by flipping a flag on its one registry around every save, which
-    two threads saving at once would flip under each other; this registry never changes after it is built.
-    """
-
-    def convert(self, obj):
-        typename = self.typenames.get(obj.__class__)
-        if typename in self.convert_to_dict:
-            return self.convert_to_dict[typename](obj)
-        if isinstance(obj, dict):
-            return self.clean(obj)
-        return obj
-
-
-_config = dict(SPIFF_CONFIG)
-_config[BpmnWorkflow] = SpecFreeWorkflowConverter
-REGISTRY = BpmnWorkflowSerializer.configure(_config)  # restores states and messages; converts messages fully
-_ENCODING = BpmnWorkflowSerializer.configure(_config, EncodingRegistry())  # dumps states
-_ENCODER = create_encoder(_ENCODING)
-_VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
 
 class EngineStepError(Exception):
@@ -129,25 +69,6 @@ class ReadyTask:
 
 def new_workflow(parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
-    return workflow
-
-
-def dump(workflow: BpmnWorkflow) -> str:
-    """The instance state as compact JSON, without any spec; safe to call from several threads at once."""
-    dct = _ENCODING.convert(workflow)
-    dct[_VERSION_KEY] = VERSION
-    return json.dumps(dct, cls=_ENCODER, separators=(",", ":"), ensure_ascii=False)
-
-
-def load(state: str, parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state and re-attach the sandboxed script engine."""
-    dct = json.loads(state)
-    if dct.get(_VERSION_KEY) != VERSION:
-        raise ValueError(f"stored state has serializer version {dct.get(_VERSION_KEY)}, expected {VERSION}")
-    dct.pop(_VERSION_KEY)
-    dct["_parsed"] = parsed
-    workflow = REGISTRY.restore(dct)
-    workflow.script_engine = script_engine  # never serialized: without this the default, unsafe engine runs
     return workflow
 
 
