@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -173,16 +174,18 @@ def write_rows(session: Session, rows: dict[tuple, Counter]) -> None:
     adding to the same rows lock them in the same order)."""
     if not rows:
         return
-    table = DossierStat.__table__
     values = [{"unit_id": u, "grain": g, "period": p, "procedure_id": pid, **{c: counts.get(c, 0) for c in COUNTS}}
               for (u, g, p, pid), counts in sorted(rows.items())]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["unit_id", "grain", "period", "procedure_id"],
-        set_={c: table.c[c] + statement.excluded[c] for c in COUNTS})
-    session.execute(statement)
+    session.execute(_upsert(session.get_bind().dialect.name), values)
+
+
+@lru_cache(maxsize=None)
+def _upsert(dialect: str):
+    """The upsert adding a row's counts, built once per dialect; executed with many rows, sent as one batch."""
+    table = DossierStat.__table__
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(index_elements=["unit_id", "grain", "period", "procedure_id"],
+                                           set_={c: table.c[c] + statement.excluded[c] for c in COUNTS})
 
 
 def record_rating(session: Session, dossier: Dossier, rating: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ dossier received at hh:mm and ended at the same hh:mm k working days later took 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
@@ -19,7 +19,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from engine import REPORT_MEASURES, dossiers_behind, periodic_report, rebuild_report_counters, report_indicators
+from engine import (REPORT_MEASURES, dossiers_behind, monthly_trend, periodic_report, rebuild_report_counters,
+                    report_indicators)
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.db import unit_of_work
@@ -489,3 +490,20 @@ def test_every_figure_lists_exactly_the_dossiers_it_counts(factory, period):
                         + report.total.in_progress_not_due) if measure == "judged_on_time" \
                 else getattr(report.total, measure)
             assert listed == expected, measure
+
+
+@pytest.mark.parametrize("period, now", [
+    ((date(2025, 9, 10), date(2026, 1, 20)), NOW),
+    ((date(2025, 10, 1), date(2025, 12, 31)), datetime(2025, 12, 22, 12, 0, tzinfo=VN_TZ)),  # still running
+])
+def test_the_monthly_trend_gives_each_month_its_report(factory, period, now):
+    """One query for the trend gives each month (clipped to the period) the figures of that month's report."""
+    ids = seeded_and_rebuilt(factory)
+    with unit_of_work(factory) as s:
+        months = monthly_trend(s, ids.ld_so, ids.unit["SO"], *period, now=now)
+        for item in months:
+            following = (item.month + timedelta(days=32)).replace(day=1)
+            first, last = max(item.month, period[0]), min(following - timedelta(days=1), period[1])
+            report = periodic_report(s, ids.ld_so, ids.unit["SO"], first, last, now=now)
+            assert asdict(item.figures) == asdict(report.total), item.month
+    assert [m.month for m in months][0] == period[0].replace(day=1)
