@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.infra.clock import VN_TZ
 from engine.infra.errors import ValidationFailed
 from engine.models import COUNTS, Attachment, Dossier, DossierStat, Evaluation, Event, Procedure, Unit
+from engine.org import access
 from engine.onestop.statuses import STATUS_LABELS, VERDICT_LABELS, on_time_verdict
 from engine.onestop.tallies import CLOSED, NOT_RECEIVED, PAUSED
 from engine.views.reports import (SUM_MEASURES, MEASURES, Figures, Report, ReportLine, _as_of, _figures,
@@ -127,6 +128,7 @@ class DossierLine:
     end_at: datetime | None
     status_label: str
     verdict_label: str
+    viewable: bool = False  # the reader may open the dossier (a leader above its units reads only its figures)
 
 
 @dataclass
@@ -159,9 +161,11 @@ def dossiers_behind(session: Session, user_id: int, unit_id: int | None, start: 
     page = max(page, 1)
     chosen = session.execute(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    grants = access.grants_of(session, user_id)
     lines = [DossierLine(d.code, name, (d.applicant or {}).get("name", ""),
                          None if d.status in NOT_RECEIVED else d.received_at, d.due_at, _end(d),
-                         STATUS_LABELS.get(d.status, ""), VERDICT_LABELS.get(_verdict(d) or "", ""))
+                         STATUS_LABELS.get(d.status, ""), VERDICT_LABELS.get(_verdict(d) or "", ""),
+                         access.may_view_dossier(session, grants, d, now))
              for d, name in chosen]
     return DossierPage(measure, lines, total, page, max(1, -(-total // PER_PAGE)))
 

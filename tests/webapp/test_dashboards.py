@@ -164,3 +164,15 @@ def test_a_bad_measure_or_period_is_refused_with_its_reason(client, org):
 def test_the_dashboard_needs_sign_in(client):
     assert client.get("/dashboard").status_code == 302
     assert client.get("/reports/dossiers?measure=resolved").status_code == 302
+
+
+def test_a_leader_above_the_units_reads_the_list_but_opens_only_dossiers_they_may_view(client, factory, org,
+                                                                                       fixed_clock):
+    code = receive_at_desk(client, APPLICANTS[0])
+    fixed_clock.advance(minutes=5)
+    login(client, "lanhdao.tinh")  # the province's leader: figures of every unit, no role at the desk or branch
+    listed = client.get("/reports/dossiers?measure=received_new").get_data(as_text=True)
+    assert code in listed and codes(listed) == []  # listed, not linked
+    assert client.get(f"/dossiers/{code}").status_code in (403, 404)
+    login(client, "lanhdao.vpdk")
+    assert codes(client.get("/reports/dossiers?measure=received_new").get_data(as_text=True)) == [code]
