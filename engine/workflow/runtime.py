@@ -1,7 +1,6 @@
 """One unit of work per process instance: lock, load, advance, project work items, save."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,83 +8,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import spiff
-from engine.infra.audit import record_event
 from engine.infra.errors import Conflict, NotFound, ScriptError
 from engine.models import Dossier, ProcessInstance, Unit
 from engine.org.calendar import budget_due, parse_budget, unit_calendar
 from engine.workflow import actions, store
 from engine.workflow.catalog import VersionBundle, version_bundle
 from engine.workflow.helpers import helpers_for
+from engine.workflow.run import InstanceRun
 from engine.workflow.store import DossierFacts, InstanceRow, Loaded
 
 TERMINAL_STATUSES = {3, 8, 10}
 WITHDRAWAL_REQUESTED = 7
 FINAL_STATUSES = {8, 9, 10}  # stopped, result ready, returned: what a withdrawal request gives way to
-
-
-@dataclass(eq=False)
-class InstanceRun:
-    """An instance loaded for one unit of work; `finish` saves it.
-
-    The run keeps its own writes (the completed item, status projection, new work items, audit events) as
-    plain values and stores them with the instance at `save`. A dossier action needs the dossier as a mapped
-    object: `run.dossier` loads it, and from then on the session writes the dossier and the run's events
-    (the completed item is written at once: an action may read it, e.g. the signer of a letter).
-    """
-
-    session: Session
-    instance: InstanceRow
-    facts: DossierFacts
-    bundle: VersionBundle
-    workflow: object
-    now: datetime
-    actor_id: int | None
-    completed_before: set[str] = field(default_factory=set)
-    ready_before: set[str] = field(default_factory=set)
-    events: list[dict] = field(default_factory=list)
-    new_items: list[dict] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)
-    status_changed: bool = False
-    mapped: Dossier | None = None
-    completed_item: dict | None = None
-
-    @property
-    def dossier(self) -> Dossier:
-        """The dossier as a mapped object, loaded on first use; the run's pending changes go with it."""
-        if self.mapped is None:
-            self.mapped = self.session.get(Dossier, self.facts.id, populate_existing=True)
-            if self.status_changed:
-                self.mapped.status, self.mapped.finished_at = self.facts.status, self.facts.finished_at
-                self.mapped.returned_at, self.status_changed = self.facts.returned_at, False
-            for event in self.events:
-                record_event(self.session, **event)
-            self.events.clear()
-            if self.completed_item is not None:
-                item = self.completed_item
-                store.complete_item(self.session, item["id"], **{k: v for k, v in item.items() if k != "id"})
-                self.completed_item = None
-        return self.mapped
-
-    @property
-    def current(self) -> Dossier | DossierFacts:
-        """The dossier as the run sees it now: the mapped object once loaded, the plain facts until then."""
-        return self.mapped if self.mapped is not None else self.facts
-
-    def complete_item(self, item_id: int, **values) -> None:
-        """The work item this run's user task completes (values as `store.complete_item` takes them), stored
-        with the instance at `save`."""
-        if self.mapped is not None:
-            store.complete_item(self.session, item_id, **values)
-        else:
-            self.completed_item = {"id": item_id, **values}
-
-    def record(self, **event) -> None:
-        """An audit event, written with the run's other rows (in the order recorded)."""
-        if self.mapped is not None:
-            record_event(self.session, **event)
-        else:
-            self.events.append({"status_before": None, "status_after": None, "work_item_id": None,
-                                "detail": None, **event})
 
 
 def script_engine(session: Session, dossier, now: datetime):
@@ -112,7 +46,7 @@ def start_instance(session: Session, dossier: Dossier, *, now: datetime, actor_i
     facts = DossierFacts(dossier.id, dossier.code, dossier.procedure_id, dossier.status, dossier.due_at,
                          dossier.receiving_unit_id, dossier.deciding_unit_id, dossier.finished_at,
                          dossier.returned_at, dossier.paused_at)
-    run = InstanceRun(session, row, facts, bundle, workflow, now, actor_id, mapped=dossier)
+    run = InstanceRun(session, row, facts, bundle, workflow, now, actor_id, mapped=dossier, through=True)
     run_step(run, spiff.advance)
     if first_message is not None:
         run_step(run, spiff.deliver, first_message)
@@ -254,7 +188,7 @@ def apply_action(run: InstanceRun, action: str, props: dict, data: dict) -> None
     if handler is None:
         names = ", ".join(sorted(actions.action_names()))
         raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ; dùng: {names}.")
-    run.dossier  # noqa: B018 - an action works on the mapped dossier; load it before the action runs
+    run.write_through()  # an action works on the mapped dossier, through the session
     handler(run, props, data)
 
 
@@ -270,17 +204,8 @@ def _apply_status(run: InstanceRun, value: str | None) -> None:
     if status == dossier.status or (dossier.status == WITHDRAWAL_REQUESTED and status not in FINAL_STATUSES):
         return  # the citizen's withdrawal request stands until a leader stops processing (Mẫu 05) or it ends
     before, observed = dossier.status, actions.observe_status(run, dossier.status, status)
-    dossier = run.current  # the status observer may have loaded the mapped dossier
-    dossier.status = status
-    if status in (8, 9) and dossier.finished_at is None:  # processed or stopped: the end time of its verdict
-        dossier.finished_at = run.now
-    if status == 10:
-        dossier.returned_at = run.now
-    if dossier is run.facts:
-        run.status_changed = True
-    else:  # the plain facts follow the mapped dossier: messages and timers read them
-        run.facts.status, run.facts.finished_at, run.facts.returned_at = status, dossier.finished_at, dossier.returned_at
-    run.record(action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=dossier.id,
+    run.set_status(status)  # the status observer may have loaded the mapped dossier: it shows the new status
+    run.record(action="status_changed", at=run.now, actor_id=run.actor_id, dossier_id=run.facts.id,
                instance_id=run.instance.id, status_before=before, status_after=status)
     if observed is not None:
         observed()
