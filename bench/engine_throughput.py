@@ -2,7 +2,9 @@
 
 Run: `make bench` (or `.venv/bin/python bench/engine_throughput.py`). Set MOTCUA_BENCH_POSTGRES_URL to
 include PostgreSQL. Prints rates, the ratios against SpiffWorkflow with a serialize + deserialize per task,
-SQL statements and commits per completion, and the bytes stored per finished 10-task dossier.
+SQL statements and commits per completion, and the bytes stored per finished 10-task dossier; for a second
+process whose last step and end set the dossier's status (result ready, handed over), the statements and the
+time of those two completions, which the report counters book, against a plain one (not part of the rates).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from engine.workflow.catalog import load_procedure  # noqa: E402
 from engine.infra.clock import VN_TZ  # noqa: E402
 from engine.infra.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
 from engine.models import Dossier, Event, ProcessInstance, WorkItem  # noqa: E402
-from tests.bpmn_builder import linear_user_tasks, procedure_folder  # noqa: E402
+from tests.bpmn_builder import linear_user_tasks, procedure_folder, sequence, user_task  # noqa: E402
 
 TASKS = 10
 FORM = {"type": "object", "additionalProperties": False, "required": ["ket_qua"],
@@ -107,12 +109,24 @@ def prepare(db) -> tuple:
         folder = procedure_folder(Path(tmp), "bench-seq10", linear_user_tasks("tthc_bench", TASKS, form="f.json"),
                                   "tthc_bench", {"f.json": FORM}, time_limit=10)
         load_procedure(s, folder, None, NOW)
+        folder = procedure_folder(Path(tmp), "bench-seq10-status", ending_tasks("tthc_bench_status"),
+                                  "tthc_bench_status", {"f.json": FORM}, time_limit=10)
+        load_procedure(s, folder, None, NOW)
         return factory, user.id, user.username
 
 
-def receive(factory, user_id: int) -> str:
+def ending_tasks(process_id: str) -> str:
+    """The 10 steps, the last one showing the result ready (status 9), the end handing it over (status 10): the
+    two moves per dossier the report counters book (engine.onestop.tallies)."""
+    tasks = [(f"ut_{i}", user_task(f"ut_{i}", f"Bước {i}", {"step_budget": "4h", "formJsonSchemaFilename": "f.json",
+                                                          **({"dossier_status": "9"} if i == TASKS else {})}))
+             for i in range(1, TASKS + 1)]
+    return sequence(process_id, tasks, {"chuyen_vien": [t for t, _ in tasks]}, end_props={"dossier_status": "10"})
+
+
+def receive(factory, user_id: int, procedure: str = "bench-seq10") -> str:
     with unit_of_work(factory) as s:
-        return receive_dossier(s, procedure_code="bench-seq10", applicant={"name": "Nguyễn Văn A"},
+        return receive_dossier(s, procedure_code=procedure, applicant={"name": "Nguyễn Văn A"},
                                channel="direct", received_at=NOW, receiving_unit_code="000.00.01.H99",
                                actor_id=user_id, now=NOW).code
 
@@ -142,12 +156,36 @@ def motcua_engine(db, instances: int, label: str) -> dict:
         instance = s.scalar(select(ProcessInstance).where(ProcessInstance.dossier_id == dossier.id))
         assert instance.status == "completed", instance.status
         stored = row_bytes(s, dossier)
-    return {
+    result = {
         "label": label, "rate": completions / elapsed,
         "statements": (counter.statements - statements_in_lists) / completions,
         "commits": (counter.commits - TASKS) / completions,
         "state_bytes": len(instance.state.encode()), "stored_bytes": stored,
     }
+    return result | status_moves(db, factory, user_id, instances // 2)
+
+
+def status_moves(db, factory, user_id: int, dossiers: int) -> dict:
+    """Dossiers whose last step shows the result ready and whose end hands it over: the time and statements of
+    those two completions (the report counters book each move), against the 8 plain ones before them."""
+    for _ in range(dossiers):
+        receive(factory, user_id, "bench-seq10-status")
+    when = NOW + timedelta(hours=1)
+    counter = Counter(db)
+    spent = {"plain": [0.0, 0, 0], "moves": [0.0, 0, 0]}  # seconds, completions, statements
+    for step in range(TASKS):
+        with unit_of_work(factory) as s:
+            item_ids = [i.id for i in open_items(s, user_id, limit=dossiers)]
+        kind = spent["moves" if step >= TASKS - 2 else "plain"]
+        before, start = counter.statements, time.perf_counter()
+        for item_id in item_ids:
+            with unit_of_work(factory) as s:
+                complete_task(s, item_id, form_data(step), user_id, when)
+        kind[0] += time.perf_counter() - start
+        kind[1] += len(item_ids)
+        kind[2] += counter.statements - before
+    plain, moves = spent["plain"], spent["moves"]
+    return {"move_statements": moves[2] / moves[1], "move_cost": (moves[0] / moves[1]) / (plain[0] / plain[1])}
 
 
 def web_statements(db) -> tuple[list[int], list[int]]:
@@ -231,6 +269,8 @@ def main() -> None:
         print(f"{r['label']:<48} {r['rate']:9.0f}/s  ratio vs (b) {r['rate'] / b:.2f} ({ok} target ≥ 0.5)")
         print(f"    SQL statements per completion {r['statements']:.1f} (target ≤ 15), "
               f"commits per completion {r['commits']:.2f} (target 1)")
+        print(f"    a completion ending or handing over its dossier (report counters): "
+              f"{r['move_statements']:.1f} statements, {r['move_cost']:.1f}x the time of a plain one")
         print(f"    stored per finished instance: {r['stored_bytes']:,} B in all rows "
               f"(state {r['state_bytes']:,} B) (target ≤ 10,240 B)")
     if not pg_url:
