@@ -1,10 +1,11 @@
 """Task completions per second: SpiffWorkflow alone vs motcua's persisted engine (SQLite, PostgreSQL).
 
 Run: `make bench` (or `.venv/bin/python bench/engine_throughput.py`). Set MOTCUA_BENCH_POSTGRES_URL to
-include PostgreSQL. Prints rates, the ratios against SpiffWorkflow with a serialize + deserialize per task,
-SQL statements and commits per completion, and the bytes stored per finished 10-task dossier; for a second
-process whose last step and end set the dossier's status (result ready, handed over), the statements and the
-time of those two completions, which the report counters book, against a plain one (not part of the rates).
+include PostgreSQL. Prints rates, the ratios against SpiffWorkflow with a serialize + deserialize per task
+(timed between the engine's own rounds, and against the first measurement), SQL statements and commits per
+completion, and the bytes stored per finished 10-task dossier; for a second process whose last step and end
+set the dossier's status (result ready, handed over), the statements and the time of those two completions,
+which the report counters book, against a plain one (not part of the rates).
 """
 from __future__ import annotations
 
@@ -131,15 +132,21 @@ def receive(factory, user_id: int, procedure: str = "bench-seq10") -> str:
                                actor_id=user_id, now=NOW).code
 
 
-def motcua_engine(db, instances: int, label: str) -> dict:
+def motcua_engine(db, instances: int, label: str, parsed) -> dict:
+    """Each round completes one step of every instance; before it, (b) completes as many tasks, so that the
+    ratio compares rates taken at the same moments (on a shared machine both follow the other jobs' load)."""
     factory, user_id, _username = prepare(db)
     codes = [receive(factory, user_id) for _ in range(instances)]
     with unit_of_work(factory) as s:
         item_ids = [i.id for i in open_items(s, user_id, limit=instances)]
     counter = Counter(db)
     when = NOW + timedelta(hours=1)
-    elapsed, completions = 0.0, 0
+    elapsed, completions, b_elapsed, b_completions = 0.0, 0, 0.0, 0
     for step in range(TASKS):
+        start = time.perf_counter()
+        spiff_serialized(parsed, max(1, len(item_ids) // TASKS))
+        b_elapsed += time.perf_counter() - start
+        b_completions += max(1, len(item_ids) // TASKS) * TASKS
         start = time.perf_counter()
         for item_id in item_ids:
             with unit_of_work(factory) as s:
@@ -157,7 +164,7 @@ def motcua_engine(db, instances: int, label: str) -> dict:
         assert instance.status == "completed", instance.status
         stored = row_bytes(s, dossier)
     result = {
-        "label": label, "rate": completions / elapsed,
+        "label": label, "rate": completions / elapsed, "b_between": b_completions / b_elapsed,
         "statements": (counter.statements - statements_in_lists) / completions,
         "commits": (counter.commits - TASKS) / completions,
         "state_bytes": len(instance.state.encode()), "stored_bytes": stored,
@@ -243,7 +250,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         db = make_engine(f"sqlite:///{tmp}/bench.db")
-        results.append(motcua_engine(db, 50, "(c) motcua, SQLite"))
+        results.append(motcua_engine(db, 50, "(c) motcua, SQLite", parsed))
         db.dispose()
         db = make_engine(f"sqlite:///{tmp}/web.db")
         pages, posts = web_statements(db)
@@ -256,7 +263,7 @@ def main() -> None:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             db = make_engine(pg_url, connect_args={"options": f"-csearch_path={schema}"})
-            results.append(motcua_engine(db, 50, "(d) motcua, PostgreSQL"))
+            results.append(motcua_engine(db, 50, "(d) motcua, PostgreSQL", parsed))
             db.dispose()
         finally:
             with admin.begin() as conn:
@@ -265,8 +272,11 @@ def main() -> None:
     print(f"(a) SpiffWorkflow in memory                      {a:9.0f}/s")
     print(f"(b) SpiffWorkflow + serialize/deserialize per task {b:7.0f}/s")
     for r in results:
-        ok = "meets" if r["rate"] / b >= 0.5 else "MISSES"
-        print(f"{r['label']:<48} {r['rate']:9.0f}/s  ratio vs (b) {r['rate'] / b:.2f} ({ok} target ≥ 0.5)")
+        ok = "meets" if r["rate"] / r["b_between"] >= 0.5 else "MISSES"
+        print(f"{r['label']:<48} {r['rate']:9.0f}/s  ratio vs (b) {r['rate'] / r['b_between']:.2f} "
+              f"({ok} target ≥ 0.5)")
+        print(f"    (b) timed between its rounds {r['b_between']:.0f}/s; against the (b) above the ratio is "
+              f"{r['rate'] / b:.2f}")
         print(f"    SQL statements per completion {r['statements']:.1f} (target ≤ 15), "
               f"commits per completion {r['commits']:.2f} (target 1)")
         print(f"    a completion ending or handing over its dossier (report counters): "
