@@ -122,8 +122,9 @@ def status_observer(run, before: int, after: int):
     if not _counted_move(before, after):
         return None
     dossier = run.dossier  # the mapped dossier, with the run's pending changes
-    tally = tally_of(run.session, dossier)
-    return lambda: record(run.session, tally, tally_of(run.session, dossier), run.now)
+    kinds = _attachment_kinds(run.session, dossier.id)  # a status move attaches nothing: read once
+    tally = tally_of(run.session, dossier, kinds=kinds)
+    return lambda: record(run.session, tally, tally_of(run.session, dossier, kinds=kinds), run.now)
 
 
 def _counted_move(before: int, after: int) -> bool:
