@@ -68,7 +68,21 @@ def init_app(app: Flask) -> None:
     settings = app.config["MOTCUA_SETTINGS"]
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_uri
     limiter.init_app(app)
+    if not _limits_beyond_views():
+        # Flask-Limiter looks before every request for limits on the whole app, a blueprint or by default; there
+        # are none, so that look found nothing on every page and API call. The views' own limits (above) are
+        # checked when those views are called, as before.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.register_error_handler(RateLimitExceeded, _too_many)
+
+
+def _limits_beyond_views() -> bool:
+    """Whether any limit applies outside the decorated views (default, application, blueprint, meta or fallback
+    limits): what the limiter's per-request check is for. An attribute this Flask-Limiter lacks counts as yes."""
+    manager = getattr(limiter, "limit_manager", None)
+    return bool(manager is None or manager.default_limits or manager.application_limits
+                or getattr(manager, "_blueprint_limits", True) or getattr(limiter, "_meta_limits", True)
+                or getattr(limiter, "_in_memory_fallback", True))
 
 
 def check_storage() -> bool:
