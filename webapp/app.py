@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 from werkzeug.serving import WSGIRequestHandler
@@ -21,6 +22,9 @@ from .guards import SCAN_SLOTS
 SECRET_FILE = "secret_key"
 # No inline scripts or styles anywhere, so the policy can stay this strict.
 CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 csrf = CSRFProtect()
 
@@ -44,6 +48,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         MAX_CONTENT_LENGTH=settings.max_bpmn_bytes + 1_000_000,  # room for a BPMN upload plus its form
         MOTCUA_SETTINGS=settings,
     )
+    app.session_interface = CookieSessions()
     app.extensions["motcua"] = make_sessionmaker(engine or make_engine(settings.effective_database_url))
     guards.init_app(app, settings.proxy_hops)  # the bounded <int:> converter must exist before any route
     csrf.init_app(app)  # before the blueprints, so a forged POST is refused before any view code runs
@@ -81,6 +86,25 @@ def _allow_scans(endpoint, _values) -> None:
         request.max_content_length = min(settings.attachment_max_bytes * slots + 1_000_000, settings.upload_max_bytes)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without their set-up where there is nothing to read or write: a request
+    without the session cookie (every API call, which carries a bearer token) gets an empty session without the
+    signing serializer being built, and an empty, unchanged session is not saved (only `Vary: Cookie` is added
+    if it was read), instead of the cookie's settings being read from the configuration to do nothing."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """The development server (`motcua run`) without its `Server: Werkzeug/<version> Python/<version>` header:
     the software and its versions are not told to every client. (gunicorn, under `motcua serve`, sends its name
@@ -109,12 +133,13 @@ def instance_secret_key(instance: Path) -> str:
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_app.config["MOTCUA_SETTINGS"].https_only:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # a view may have set its own (e.g. a stricter policy)
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if current_app.config["MOTCUA_SETTINGS"].https_only and HSTS[0].lower() not in present:
+        headers.add(*HSTS)
     if request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"  # pages show personal data and dossiers
+        headers["Cache-Control"] = "no-store"  # pages show personal data and dossiers
     return response

@@ -99,10 +99,10 @@ def complete(item_id: int, body):
 
 
 def next_item(item) -> dict:
-    links = {"self": url_for("api.work_item_detail", item_id=item.id),
-             "complete": url_for("api.complete", item_id=item.id)}
+    own = url_for("api.work_item_detail", item_id=item.id)  # claim and complete are its sub-paths (routes above)
+    links = {"self": own, "complete": f"{own}/complete"}
     if not item.claimed:
-        links["claim"] = url_for("api.claim", item_id=item.id)
+        links["claim"] = f"{own}/claim"
     return {"id": item.id, "name": item.name, "bpmn_id": item.bpmn_id, "role_key": item.role_key,
             "unit_code": item.unit_code, "unit_name": item.unit_name, "due_at": iso(item.due_at),
             "claimed": item.claimed, "links": links}
