@@ -121,7 +121,7 @@ def test_a_version_goes_from_upload_to_running_dossiers(open_desk, live_server, 
     admin.locator("#password-again").fill(PASSWORD)
     follow(admin, admin.get_by_role("button", name="Tạo tài khoản"))
     admin.get_by_label("Vai trò").select_option(label="Công chức Bộ phận Một cửa (mot_cua)")
-    admin.get_by_label("Tại đơn vị").select_option(label="Trung tâm Phục vụ hành chính công phường Hòa Bình (000.00.11.H99)")
+    admin.get_by_label("Tại đơn vị").select_option(label="· · Trung tâm Phục vụ hành chính công phường Hòa Bình (000.00.11.H99)")  # two levels down
     follow(admin, admin.get_by_role("button", name="Giao vai trò"))
     admin.screenshot(path=str(artifacts / "lifecycle-new-user.png"), full_page=True)
 
