@@ -9,7 +9,7 @@ MOTCUA_BENCH_THINK seconds, default 0.5, before each action). Prints throughput,
 completions, errors, and the targets as ratios.
 
 The load is measured in its steady state: before a level's window opens, each official receives a dossier and
-completes the first 0–9 of its steps (official i: i mod 10), unmeasured, so that their receptions, about five
+completes the first 0–9 of its steps (official i: i mod 10), unmeasured, so that their receptions, several
 times a completion's cost and on PostgreSQL one at a time per unit and day, spread over the window as in an
 office; started together at step 0, every official would receive at the same instant, at the window's start
 and again every cycle, which showed as a drop at 50 clients that the load generator had made. Each client is
