@@ -10,7 +10,7 @@ from flask import Blueprint, g
 from flask import request as http_request
 from jsonschema import Draft202012Validator
 
-from engine import (AuthenticationFailed, clock, field_errors, MotcuaError, NotFound, user_for_token,
+from engine import (AuthenticationFailed, clock, field_errors, MotcuaError, NotFound, user_id_for_token,
                     ValidationFailed, VN_TZ)
 
 from ..db import db_session
@@ -92,7 +92,7 @@ def bearer_user_id() -> int:
         log_refusal("Thiếu mã truy cập (Authorization: Bearer …).", what=f"API {http_request.method} {http_request.path}")
         raise AuthenticationFailed("Cần gửi mã truy cập: Authorization: Bearer <token>.")
     try:
-        return user_for_token(db_session(), token, clock.now()).id
+        return user_id_for_token(db_session(), token, clock.now())
     except AuthenticationFailed:
         log_refusal("Mã truy cập không hợp lệ, hết hạn hoặc đã thu hồi.", what=f"API {http_request.method} {http_request.path}")
         raise
