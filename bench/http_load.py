@@ -5,8 +5,15 @@ PostgreSQL; beside it, the same database's engine-only completion time measured 
 Run: `make bench` (or `.venv/bin/python bench/http_load.py`). Bounded: each level measures MOTCUA_BENCH_SECONDS
 (default 6) seconds, saturated (each client sends its next request as soon as it has the answer) in three
 rounds whose order alternates (1, 10, 25, 50, then 50, 25, 10, 1, …), then paced once (an official reads for
-MOTCUA_BENCH_THINK seconds, default 0.5, before each action). Prints throughput, p50/p95/p99 of the
-completions, errors, and the targets as ratios.
+a random time, exponentially distributed with a mean of MOTCUA_BENCH_THINK seconds, default 0.5, before each
+action: officials act independently, so their requests arrive at random as in an office, not in step).
+Prints throughput, p50/p95/p99 of the completions, errors, and the targets as ratios.
+
+The latency target (p95 at 50 clients within 10 times one official's median) is judged on the paced load.
+Saturated, each client sends again the moment it is answered, so 50 requests are always waiting and, by
+Little's law, a request's mean time in the system is 50 / throughput: at 250 completions/s that is 200 ms
+whatever the server does, far above 10 times a 3-5 ms median on two cores. The saturated ratio is printed
+beside that bound, for information.
 
 The load is measured in its steady state: before a level's window opens, each official receives a dossier and
 completes the first 0–9 of its steps (official i: i mod 10), unmeasured, so that their receptions, several
@@ -21,6 +28,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -121,11 +129,12 @@ FAILURES = (OSError, http.client.HTTPException, RuntimeError, KeyError, StopIter
 
 
 def official(port: int, token: str, phase: int, window: dict, think: float, results: dict,
-             lock: threading.Lock) -> None:
+             lock: threading.Lock, seed: int = 0) -> None:
     """Receive a dossier and complete `phase` of its steps (unmeasured), wait for the window to open, then
     complete steps one by one (each answer names the next), receiving a new dossier after the last step, until
     the window closes."""
     client, latencies, errors, completions = Client(port, token), [], 0, 0
+    pause = random.Random(seed).expovariate  # reading time before each action, mean `think` (0: none)
     item_id, step = None, 0
     try:
         item_id = new_dossier(client)
@@ -145,7 +154,8 @@ def official(port: int, token: str, phase: int, window: dict, think: float, resu
                 if item_id is None:
                     errors += 1
                     continue
-            time.sleep(think)
+            if think:
+                time.sleep(pause(1 / think))
             started = time.perf_counter()
             item_id = complete(client, item_id, step)
             latencies.append(time.perf_counter() - started)
@@ -189,7 +199,7 @@ def run_level(port: int, token: str, clients: int, think: float, seconds: float 
                       served=server_cpu(SERVER_PID))
 
     window["open"] = threading.Barrier(clients, action=open_window)
-    threads = [threading.Thread(target=official, args=(port, token, i % TASKS, window, think, results, lock))
+    threads = [threading.Thread(target=official, args=(port, token, i % TASKS, window, think, results, lock, i))
                for i in range(clients)]
     for thread in threads:
         thread.start()
@@ -305,7 +315,7 @@ def report(result: dict) -> None:
           f"engine only {result['engine_ms']:.2f} ms for the same work (the completion and its answer's next steps), "
           f"{result['complete_ms']:.2f} ms for complete_task alone (this process, alternating rounds)")
     for mode, rows in ((f"saturated, median of {ROUNDS} alternating rounds", result["saturated"]),
-                       (f"paced, {THINK:g} s think time", result["paced"])):
+                       (f"paced, random think time of mean {THINK:g} s", result["paced"])):
         print(f"  {mode}:")
         print("    clients  completions/s    p50 ms   p95 ms   p99 ms  errors   CPU ms per completion: server, clients")
         for r in rows:
@@ -322,10 +332,12 @@ def report(result: dict) -> None:
     ratio = statistics.median(rounds)
     print(f"    throughput at 50 / at 25 clients, saturated: {ratio:.2f} (target ≥ 1.0: {verdict(ratio >= 1.0)}; "
           f"each round {', '.join(f'{r:.2f}' for r in rounds)}; median rates {sat[50]['rate'] / sat[25]['rate']:.2f})")
-    for mode, rows in (("saturated", sat), ("paced", paced)):
-        ratio = rows[50]["p95"] / single
-        print(f"    p95 at 50 clients / single-client median, {mode}: {ratio:.1f} "
-              f"(target ≤ 10: {verdict(ratio <= 10)})")
+    ratio = paced[50]["p95"] / single
+    print(f"    p95 at 50 clients / single-client median, paced: {ratio:.1f} (target ≤ 10: {verdict(ratio <= 10)})")
+    bound = 1000 * 50 / sat[50]["rate"]
+    print(f"    p95 at 50 clients / single-client median, saturated: {sat[50]['p95'] / single:.1f} (not a target: 50 "
+          f"requests always waiting make the mean time in the system 50 / throughput = {bound:.0f} ms, "
+          f"{bound / single:.0f} times the single-client median, whatever the server)")
     ratio = single / result["engine_ms"]
     print(f"    single-client HTTP completion median / engine-only, same work: {ratio:.2f} "
           f"(target ≤ 1.5: {verdict(ratio <= 1.5)}; against complete_task alone {single / result['complete_ms']:.2f})")
