@@ -151,16 +151,6 @@ class WorkCalendar:
             if lo < hi:
                 total += hi - lo
         return total
-        start, end = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
-        day = start.date()
-        while day <= end.date():
-            for opens, closes in self.sessions_on(day):
-                lo = max(start, datetime.combine(day, opens, VN_TZ))
-                hi = min(end, datetime.combine(day, closes, VN_TZ))
-                if lo < hi:
-                    total += hi - lo
-            day += timedelta(days=1)
-        return total
 
 
 @lru_cache(maxsize=1 << 16)
