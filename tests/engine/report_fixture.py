@@ -1,4 +1,4 @@
-"""The periodic report and the QĐ 766 indicators against 30 dossiers whose figures are counted by hand.
+"""The fixture of the periodic report and the QĐ 766 indicators: 30 dossiers whose figures are counted by hand.
 
 Every expected value below is a literal written from the table DOSSIERS (never computed by the code under test),
 with the dossiers that make it in a comment. The organisation: a department (SO) with two sub-units (PA, PB);
@@ -7,26 +7,22 @@ PC (Chứng thực, 4 tại chỗ, same day). The main period is the fourth quar
 1 January 2026 is one. Office hours 07:30–11:30 and 13:30–17:00 (7.5 hours a working day).
 
 A dossier's processing time (indicator 2.2) is office time from reception to its end less the supplement pauses; a
-dossier received at hh:mm and ended at the same hh:mm k working days later took exactly k working days."""
+dossier received at hh:mm and ended at the same hh:mm k working days later took exactly k working days.
+
+The tests are in test_report_figures.py (the report, sub-units and refusals, periods), test_report_indicators.py
+(the indicators and the monthly trend) and test_report_cross_checks.py (the drill-down and the counters)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from types import SimpleNamespace
 
-import pytest
-from sqlalchemy import select
-
-from engine import (REPORT_MEASURES, dossiers_behind, monthly_trend, periodic_report, rebuild_report_counters,
-                    report_indicators)
+from engine import rebuild_report_counters
 from engine.infra.audit import record_event
 from engine.infra.clock import VN_TZ
 from engine.infra.db import unit_of_work
-from engine.infra.errors import Forbidden
-from engine.models import COUNTS, Attachment, Dossier, DossierStat, Evaluation, Procedure, ProcessVersion
-from engine.onestop.tallies import record, record_rating, tally_of
+from engine.models import Attachment, Dossier, Evaluation, Procedure, ProcessVersion
 from engine.org.accounts import create_user, ensure_role, ensure_unit, grant_role
 
 from tests.conftest import PASSWORD
@@ -281,229 +277,3 @@ SUB_UNIT_PB = figures(  # PC's dossiers and D13, D17 (received at PB, decided by
     in_progress_not_due=1, in_progress_overdue=1,  # D27 | D17
     returned=2, rated_neutral=1, rated_bad=1,  # D24 D26 | D26 | D28
 )
-
-
-def test_quarter_report_of_the_department_and_its_sub_units(factory):
-    ids = seeded_and_rebuilt(factory)
-    with unit_of_work(factory) as s:
-        report = periodic_report(s, ids.ld_so, ids.unit["SO"], *Q4, now=NOW)
-        assert report.as_of == datetime(2026, 1, 1, 0, 0, tzinfo=VN_TZ)
-        assert asdict(report.total) == Q4_TOTAL
-        assert report.total.received_total == 26 and report.total.in_progress == 8  # 3 + 23; 26 − 18
-        assert [(line.label, line.level) for line in report.lines] == [
-            ("Chứng thực", 0), (PROCEDURES["PC"][1], 1),
-            ("Đất đai", 0), (PROCEDURES["PI"][1], 1), (PROCEDURES["PL"][1], 1)]
-        lines = {line.label: line for line in report.lines}
-        assert asdict(lines["Chứng thực"].figures) == FIELD_CHUNG_THUC
-        assert asdict(lines[PROCEDURES["PC"][1]].figures) == FIELD_CHUNG_THUC  # the field's only procedure
-        assert asdict(lines["Đất đai"].figures) == FIELD_DAT_DAI
-        assert asdict(lines[PROCEDURES["PI"][1]].figures) == PROCEDURE_PI
-        assert asdict(lines[PROCEDURES["PL"][1]].figures) == PROCEDURE_PL
-        assert lines[PROCEDURES["PI"][1]].time_limit == "10 ngày làm việc"
-
-        by_field = periodic_report(s, ids.ld_so, ids.unit["SO"], *Q4, field_name="Chứng thực", now=NOW)
-        assert asdict(by_field.total) == FIELD_CHUNG_THUC
-        by_procedure = periodic_report(s, ids.ld_so, ids.unit["SO"], *Q4, procedure_id=ids.procedure["PI"], now=NOW)
-        assert asdict(by_procedure.total) == PROCEDURE_PI
-
-    with unit_of_work(factory) as s:  # the sub-unit's own leader (their unit by default) …
-        own = periodic_report(s, ids.ld_pa, None, *Q4, now=NOW)
-        assert own.unit.id == ids.unit["PA"]
-        assert asdict(own.total) == SUB_UNIT_PA
-        with pytest.raises(Forbidden):  # … sees neither the department nor the other sub-unit
-            periodic_report(s, ids.ld_pa, ids.unit["SO"], *Q4, now=NOW)
-        with pytest.raises(Forbidden):
-            periodic_report(s, ids.ld_pa, ids.unit["PB"], *Q4, now=NOW)
-    with unit_of_work(factory) as s:  # the department's leader choosing a sub-unit
-        other = periodic_report(s, ids.ld_so, ids.unit["PB"], *Q4, now=NOW)
-        assert asdict(other.total) == SUB_UNIT_PB
-
-
-def test_quarter_indicators(factory):
-    ids = seeded_and_rebuilt(factory)
-    with unit_of_work(factory) as s:
-        result = report_indicators(s, ids.ld_so, ids.unit["SO"], *Q4, now=NOW)
-    assert asdict(result.figures) == Q4_TOTAL
-    items = {item.code: item for item in result.items}
-
-    # 2.1: (early 7 + on time 7 + open not yet due 4) ÷ (ended 18 + open 8); 12 points, linear to 100 %
-    item = items["2.1"]
-    assert (item.numerator, item.denominator) == (18, 26)
-    assert Fraction(item.numerator, item.denominator) == Fraction(9, 13)
-    assert item.rate == pytest.approx(9 / 13)
-    assert item.points == 8.31  # 9/13 × 12 = 8.3077
-
-    # 3.3: online 5 ÷ new 23; full marks (6) at 50 %: 5/23 ÷ 0.5 × 6 = 60/23 = 2.6087
-    assert (items["3.3"].numerator, items["3.3"].denominator) == (5, 23)
-    assert items["3.3"].points == 2.61
-    # 4.1: processed with an e-result 5 ÷ processed 16, 4 points linear: 5/16 × 4
-    assert (items["4.1"].numerator, items["4.1"].denominator) == (5, 16)
-    assert items["4.1"].points == 1.25
-    # 4.2: digitised 9 ÷ new 23, full marks (6) at 80 %: 9/23 ÷ 0.8 × 6 = 2.9348
-    assert (items["4.2"].numerator, items["4.2"].denominator) == (9, 23)
-    assert items["4.2"].points == 2.93
-    # 5.4: 1 − (overdue share 8/26 + bad ratings 2 ÷ ended 18) = 1 − (4/13 + 1/9) = 68/117; full marks (6) at 90 %:
-    # 68/117 ÷ 0.9 × 6 = 1360/351 = 3.8746
-    assert items["5.4"].rate == pytest.approx(68 / 117)
-    assert items["5.4"].points == 3.87 and items["5.4"].verified_points
-    # 5.x (reference only, 0 points): good 2 ÷ ratings 5
-    assert (items["5.x"].numerator, items["5.x"].denominator, items["5.x"].points) == (2, 5, 0.0)
-
-    # 2.2, per procedure: Σ working days of the dossiers ended in the quarter ÷ their number
-    # (a float on SQLite, a Decimal on PostgreSQL, whose SUM of a bigint is numeric: compared as floats)
-    times = {t.code: (t.ended, float(t.average_days)) for t in result.times}
-    assert times["T-DD-02"] == (4, 8.75)  # PI: (5 + 10 + 12 + 8) ÷ 4
-    assert times["T-DD-01"] == (9, 4.13)  # PL: 37.2 ÷ 9 = 4.133
-    assert times["T-CT-01"] == (5, 0.31)  # PC: 1.53 ÷ 5 = 0.306
-    # a same-day limit ("trong ngày", written 0) is compared as one working day
-    assert {t.code: t.limit_days for t in result.times} == {"T-DD-01": 5, "T-DD-02": 10, "T-CT-01": 1}
-    assert items["2.2"].denominator == 3  # three procedures with dossiers ended and a limit in days
-
-
-def test_indicator_2_2_counts_a_same_day_procedure_done_within_the_day(factory):
-    ids = seeded_and_rebuilt(factory)
-    with unit_of_work(factory) as s:
-        result = report_indicators(s, ids.ld_so, ids.unit["SO"], *Q4, now=NOW)
-    item = {item.code: item for item in result.items}["2.2"]
-    # PL 4.13 ≤ 5, PI 8.75 ≤ 10, PC 0.31 within the day: 3 of 3 procedures, 8 points
-    assert (item.numerator, item.denominator, item.points) == (3, 3, 8.0)
-
-
-def test_counters_kept_with_each_change_equal_the_rebuilt_ones(factory):
-    """The maintained path: each dossier booked at reception and at every change that moves what it counts
-    (supplement pause and resumption, end, hand-over, refusal), at the instant of the change, and each rating
-    when given. No clock of the fixture stops after its due, so the rows are exactly those the rebuild makes."""
-    ids = seed(factory)
-    with unit_of_work(factory) as s:
-        for spec in DOSSIERS:
-            dossier = s.get(Dossier, ids.dossier[spec.code])
-            final = {name: getattr(dossier, name) for name in _STATE}
-            before = None
-            for instant, changes in _history(spec):
-                for name, value in changes.items():
-                    setattr(dossier, name, value)
-                after = tally_of(s, dossier, withdrawn=spec.stopped_from == 7, kinds=set(spec.kinds))
-                record(s, before, after, instant)
-                before = after
-            assert {name: getattr(dossier, name) for name in _STATE} == final, spec.code
-            if spec.rating:
-                record_rating(s, dossier, spec.rating[0], at(spec.rating[1]))
-    with unit_of_work(factory) as s:
-        kept = _stat_rows(s)
-        report = periodic_report(s, ids.ld_so, ids.unit["SO"], *Q4, now=NOW)
-    assert asdict(report.total) == Q4_TOTAL
-    with unit_of_work(factory) as s:
-        rebuild_report_counters(s)
-    with unit_of_work(factory) as s:
-        rebuilt = _stat_rows(s)
-    assert len(rebuilt) > 100
-    assert kept == rebuilt
-
-
-_STATE = ("status", "due_at", "finished_at", "returned_at", "paused_at", "supplement_count")
-
-
-def _history(spec: Spec):
-    """(instant, changed fields) of the dossier's life, from its reception (or online submission) on."""
-    if spec.status in (1, 3):
-        yield at(spec.received), dict(status=1, due_at=None, finished_at=None, returned_at=None, paused_at=None,
-                                      supplement_count=0)
-        if spec.status == 3:
-            yield at(spec.finished), dict(status=3, finished_at=at(spec.finished))
-        return
-    yield at(spec.received), dict(status=2 if spec.status == 2 else 4, due_at=at(spec.promised or spec.due),
-                                  finished_at=None, returned_at=None, paused_at=None, supplement_count=0)
-    for n, (paused, resumed, due_after) in enumerate(spec.pauses, start=1):
-        yield at(paused), dict(status=5, paused_at=at(paused), supplement_count=n)
-        if resumed:
-            yield at(resumed), dict(status=4, paused_at=None, due_at=at(due_after))
-    if spec.stopped_from == 7:
-        yield at(spec.finished), dict(status=7)
-    if spec.finished:
-        yield at(spec.finished), dict(status=8 if spec.status == 8 else 9, finished_at=at(spec.finished))
-    if spec.returned:
-        yield at(spec.returned), dict(status=10, returned_at=at(spec.returned))
-
-
-def _stat_rows(s) -> dict:
-    """dossier_stat as {(unit, grain, period, procedure): counts}, rows whose counts are all 0 left out."""
-    table = DossierStat.__table__
-    out = {}
-    for row in s.execute(select(table)).mappings():
-        counts = tuple(row[name] for name in COUNTS)
-        if any(counts):
-            out[(row["unit_id"], row["grain"], row["period"], row["procedure_id"])] = counts
-    return out
-
-
-def test_periods_inside_a_month_across_a_year_and_up_to_now(factory):
-    """The prefix sums at other edges: days within one month; December to January (year and month rows of
-    another year); a period still running (its end after now): a dossier due later today is not yet overdue."""
-    ids = seeded_and_rebuilt(factory)
-    with unit_of_work(factory) as s:
-        inside = periodic_report(s, ids.ld_so, ids.unit["SO"], date(2025, 10, 6), date(2025, 10, 17), now=NOW)
-        across = periodic_report(s, ids.ld_so, ids.unit["SO"], date(2025, 12, 15), date(2026, 1, 15), now=NOW)
-        running_now = datetime(2025, 12, 22, 12, 0, tzinfo=VN_TZ)
-        running = periodic_report(s, ids.ld_so, ids.unit["SO"], date(2025, 12, 1), date(2025, 12, 31),
-                                  now=running_now)
-    assert asdict(inside.total) == figures(  # 6–17 October 2025
-        carried_over=2,  # D02, D30 (received 1/10, ends 7/10); D01 and D04 ended on 1/10 and 2/10
-        received_online=2, received_direct=5,  # D05 D11 | D06 D10 D12 D24 D25
-        inter_agency=3, on_the_spot=2,  # D10 D11 D12 | D24 D25
-        digitised=6,  # D05 D11 online; D06 D10 D12 D25 scanned
-        resolved=5, resolved_early=3, resolved_on_time=2,  # D30 D05 D10 | D24 D25
-        processed=5, e_result=3,  # D05 D10 D25
-        work_centidays=1140,  # D30 420 + D05 200 + D10 500 + D24 13 + D25 7
-        in_progress_not_due=3, in_progress_overdue=1,  # D06 D11 D12 | D02
-        returned=2, rated_good=1,  # D05 D24 | D05
-    )
-    assert asdict(across.total) == figures(  # 15 December 2025 – 15 January 2026
-        carried_over=3,  # D02, D16, D29
-        received_online=1, received_direct=6,  # D15 | D14 D17 D18 D22 D23 D27
-        inter_agency=1, on_the_spot=1, digitised=1,  # D14 | D27 | D15
-        resolved=2, resolved_on_time=1, resolved_late=1, processed=2,  # D23 | D22
-        work_centidays=1400,  # D23 5 days + D22 9 days (1 January is a holiday)
-        in_progress_not_due=1,  # D16 (paused)
-        in_progress_overdue=7,  # D02 D29 D17 and, due in January, D27 (2/1) D14 (6/1) D15 (8/1) D18 (12/1)
-        rated_good=1,  # D23 at 00:15 on 1/1/2026
-    )
-    assert running.as_of == running_now
-    assert asdict(running.total) == figures(  # December 2025 seen at noon on 22 December
-        carried_over=1,  # D02
-        received_direct=4, received_postal=1,  # D16 D17 D14 D22 (09:00 on 22/12) | D29
-        inter_agency=2,  # D14 D29
-        in_progress_not_due=4,  # D16 (paused), D17 (due at 17:00 today), D14, D22
-        in_progress_overdue=2,  # D02, D29
-    )
-
-
-@pytest.mark.parametrize("period", [Q4, (date(2025, 10, 6), date(2025, 10, 17)), (date(2025, 12, 15), date(2026, 1, 15))])
-def test_every_figure_lists_exactly_the_dossiers_it_counts(factory, period):
-    """The drill-down (read from the dossiers) agrees with the counters for every figure of the report."""
-    ids = seeded_and_rebuilt(factory)
-    measures = [name for name in REPORT_MEASURES if name != "work_centidays"]
-    with unit_of_work(factory) as s:
-        report = periodic_report(s, ids.ld_so, ids.unit["SO"], *period, now=NOW)
-        for measure in [*measures, "received_new", "received_total", "in_progress", "judged_on_time"]:
-            listed = dossiers_behind(s, ids.ld_so, ids.unit["SO"], *period, measure, now=NOW).total
-            expected = (report.total.resolved_early + report.total.resolved_on_time
-                        + report.total.in_progress_not_due) if measure == "judged_on_time" \
-                else getattr(report.total, measure)
-            assert listed == expected, measure
-
-
-@pytest.mark.parametrize("period, now", [
-    ((date(2025, 9, 10), date(2026, 1, 20)), NOW),
-    ((date(2025, 10, 1), date(2025, 12, 31)), datetime(2025, 12, 22, 12, 0, tzinfo=VN_TZ)),  # still running
-])
-def test_the_monthly_trend_gives_each_month_its_report(factory, period, now):
-    """One query for the trend gives each month (clipped to the period) the figures of that month's report."""
-    ids = seeded_and_rebuilt(factory)
-    with unit_of_work(factory) as s:
-        months = monthly_trend(s, ids.ld_so, ids.unit["SO"], *period, now=now)
-        for item in months:
-            following = (item.month + timedelta(days=32)).replace(day=1)
-            first, last = max(item.month, period[0]), min(following - timedelta(days=1), period[1])
-            report = periodic_report(s, ids.ld_so, ids.unit["SO"], first, last, now=now)
-            assert asdict(item.figures) == asdict(report.total), item.month
-    assert [m.month for m in months][0] == period[0].replace(day=1)
