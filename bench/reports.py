@@ -6,7 +6,7 @@ PostgreSQL runs in a schema of its own, dropped afterwards (--postgres-url, or M
 with a message when the server cannot be reached). --quick: 2,000 and 20,000 dossiers, 5 runs per query;
 --keep FOLDER keeps the databases (and schemas) to study query plans afterwards.
 
-The province and its history: bench/province.py.
+The province and its history: bench/province/.
 
 Printed per size: the time to generate and load, the counter rows per grain, the database's size and the province's
 2025 figures. Measured warm, each call in a unit of work of its own as a web request would be, median of --repeats
