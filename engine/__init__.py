@@ -61,7 +61,7 @@ from engine.org.accounts import (
     grant_role,
     user_by_username,
 )
-from engine.org.tokens import issue_token, list_tokens, user_for_token, user_id_for_token, withdraw_token
+from engine.org.tokens import issue_token, list_tokens, user_id_for_token, withdraw_token
 from engine.org.roles import create_role, list_roles, rename_role
 from engine.org.units import LEVELS as UNIT_LEVELS
 from engine.org.units import create_unit, unit_form, unit_tree

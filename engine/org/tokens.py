@@ -55,11 +55,6 @@ def user_id_for_token(session: Session, token: str, now: datetime) -> int:
     return user_id
 
 
-def user_for_token(session: Session, token: str, now: datetime) -> User:
-    """The active account holding this valid token; AuthenticationFailed for anything else."""
-    return session.get(User, user_id_for_token(session, token, now))
-
-
 def revoke_token(session: Session, token: str, now: datetime) -> None:
     """Withdraw a token before it expires (signing out an integration); unknown tokens are refused."""
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))

@@ -40,7 +40,7 @@ from engine import (
     unit_form,
     unit_tree,
     update_unit,
-    user_for_token,
+    user_id_for_token,
     withdraw_token,
 )
 from engine.infra.clock import VN_TZ
@@ -191,7 +191,7 @@ def test_accounts_are_created_found_without_diacritics_locked_and_reset(factory,
         with pytest.raises(AuthenticationFailed):
             authenticate(s, "ha.nguyet", PASSWORD)
         with pytest.raises(AuthenticationFailed):
-            user_for_token(s, token, now)
+            user_id_for_token(s, token, now)
         assert list_accounts(s, org[ADMIN], "nguyet", active=False).total == 1
     with unit_of_work(factory) as s, pytest.raises(Conflict):
         set_account_active(s, org[ADMIN], user_id, False, now)  # a second click
@@ -281,7 +281,7 @@ def test_tokens_are_listed_without_their_secret_and_revoked_by_number(factory, o
         assert actions(s, "api_token_revoked")[-1] == {"token_id": record.id, "user_id": org[OFFICER]}
     with unit_of_work(factory) as s:
         with pytest.raises(AuthenticationFailed):
-            user_for_token(s, token, now)
+            user_id_for_token(s, token, now)
         assert list_tokens(s, org[ADMIN], now)[0][2] == "revoked"
         with pytest.raises(Conflict):
             withdraw_token(s, org[ADMIN], record.id, now)

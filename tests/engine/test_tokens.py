@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine import AuthenticationFailed
 from engine.infra.db import unit_of_work
 from engine.models import ApiToken, Event, User
-from engine.org.tokens import hash_token, issue_token, revoke_token, user_for_token
+from engine.org.tokens import hash_token, issue_token, revoke_token, user_id_for_token
 
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -19,9 +19,9 @@ def test_issued_token_names_its_holder_until_it_expires(factory, org, now):
         token, expires_at = issue_token(session, "motcua.tinh", PASSWORD, now, hours=8)
     assert expires_at == now + timedelta(hours=8)
     with unit_of_work(factory) as session:
-        assert user_for_token(session, token, now + timedelta(hours=7, minutes=59)).id == org["motcua.tinh"]
+        assert user_id_for_token(session, token, now + timedelta(hours=7, minutes=59)) == org["motcua.tinh"]
         with pytest.raises(AuthenticationFailed):
-            user_for_token(session, token, expires_at)
+            user_id_for_token(session, token, expires_at)
 
 
 def test_only_the_hash_is_stored_and_the_issue_is_audited(factory, org, now):
@@ -51,4 +51,4 @@ def test_revoked_token_and_disabled_account_are_refused(factory, org, now):
     with unit_of_work(factory) as session:
         for token in (first, second, "khong-phai-token", ""):
             with pytest.raises(AuthenticationFailed):
-                user_for_token(session, token, now)
+                user_id_for_token(session, token, now)
