@@ -27,3 +27,15 @@ def test_audit_events_cannot_be_updated_or_deleted(factory, org, now):
                 s.execute(text(statement))
     with unit_of_work(factory) as s:
         assert s.execute(text("SELECT count(*) FROM event WHERE action = 'dossier_received'")).scalar() == 1
+
+
+def test_workflow_state_is_compressed_with_lz4_where_postgresql_offers_it(db_engine):
+    """Every completion rewrites the instance's state; LZ4 compresses and decompresses it faster than pglz."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL column setting")
+    with db_engine.connect() as conn:
+        offered = conn.execute(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                    "WHERE name = 'default_toast_compression'")).scalar()
+        method = conn.execute(text("SELECT attcompression FROM pg_attribute "
+                                   "WHERE attrelid = 'process_instance'::regclass AND attname = 'state'")).scalar()
+    assert method == ("l" if offered else "")
