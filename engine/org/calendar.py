@@ -127,7 +127,7 @@ class WorkCalendar:
         return self._office_time(now, due) if due >= now else -self._office_time(due, now)
 
     def _office_time(self, start: datetime, end: datetime) -> timedelta:
-        """Office time in [start, end): the first and last days clamped to the instants, whole days between
+        """Office time in [start, end): the first and last days clamped to the instants, the whole days between
         them from a cache (an item months overdue would otherwise walk its calendar on every inbox page)."""
         total = timedelta()
         if end <= start:
@@ -136,11 +136,7 @@ class WorkCalendar:
         first, last = start.date(), end.date()
         total += self._within(first, start, end)
         if last > first:
-            day = first + timedelta(days=1)
-            while day < last:
-                total += _whole_day(self, day)
-                day += timedelta(days=1)
-            total += self._within(last, start, end)
+            total += _whole_days(self, first, last) + self._within(last, start, end)
         return total
 
     def _within(self, day: date, start: datetime, end: datetime) -> timedelta:
@@ -151,6 +147,17 @@ class WorkCalendar:
             if lo < hi:
                 total += hi - lo
         return total
+
+
+@lru_cache(maxsize=1 << 14)
+def _whole_days(calendar: WorkCalendar, after: date, before: date) -> timedelta:
+    """Office time of the whole days strictly between two days. Cached by its ends: an inbox lists many items due
+    on the same few days, and an item months overdue needs the same sum on every page until the day changes."""
+    total, day = timedelta(), after + timedelta(days=1)
+    while day < before:
+        total += _whole_day(calendar, day)
+        day += timedelta(days=1)
+    return total
 
 
 @lru_cache(maxsize=1 << 16)

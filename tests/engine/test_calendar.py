@@ -92,3 +92,14 @@ def test_remaining_working_time_turns_negative_when_late():
     due = datetime(2026, 3, 2, 17, 0, tzinfo=VN_TZ)
     assert CAL.remaining(datetime(2026, 3, 2, 16, 0, tzinfo=VN_TZ), due).total_seconds() == 3600
     assert CAL.remaining(datetime(2026, 3, 3, 8, 30, tzinfo=VN_TZ), due).total_seconds() == -3600
+
+
+def test_time_overdue_across_weeks_counts_only_office_hours_of_each_calendar():
+    """From a due instant before Tết 2026 to a morning weeks later: 23–27 February are the only whole working days
+    between (16–20 off), plus 07:30–09:00 on 2 March. A unit with 24 February off has one day less; each calendar
+    keeps its own sum."""
+    due, now = datetime(2026, 2, 13, 17, 0, tzinfo=VN_TZ), datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    assert CAL.remaining(now, due).total_seconds() == -(5 * 7.5 + 1.5) * 3600
+    unit = WorkCalendar(extra_days_off=frozenset({date(2026, 2, 24)}))
+    assert unit.remaining(now, due).total_seconds() == -(4 * 7.5 + 1.5) * 3600
+    assert CAL.remaining(now, due).total_seconds() == -(5 * 7.5 + 1.5) * 3600
