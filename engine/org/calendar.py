@@ -128,7 +128,7 @@ class WorkCalendar:
 
     def _office_time(self, start: datetime, end: datetime) -> timedelta:
         """Office time in [start, end): the first and last days clamped to the instants, the whole days between
-        them from a cache (an item months overdue would otherwise walk its calendar on every inbox page)."""
+        them from running sums (an item months overdue would otherwise walk its calendar on every inbox page)."""
         total = timedelta()
         if end <= start:
             return total
@@ -149,22 +149,29 @@ class WorkCalendar:
         return total
 
 
-@lru_cache(maxsize=1 << 14)
 def _whole_days(calendar: WorkCalendar, after: date, before: date) -> timedelta:
-    """Office time of the whole days strictly between two days. Cached by its ends: an inbox lists many items due
-    on the same few days, and an item months overdue needs the same sum on every page until the day changes."""
-    total, day = timedelta(), after + timedelta(days=1)
-    while day < before:
-        total += _whole_day(calendar, day)
+    """Office time of the whole days strictly between two days, from each year's running sums: as cheap for an
+    item months overdue as for one due tomorrow, whichever two days are asked."""
+    first = after + timedelta(days=1)
+    if first >= before:
+        return timedelta()
+    total = -_year_sums(calendar, first.year)[first.timetuple().tm_yday - 1]
+    for year in range(first.year, before.year):
+        total += _year_sums(calendar, year)[-1]
+    return total + _year_sums(calendar, before.year)[before.timetuple().tm_yday - 1]
+
+
+@lru_cache(maxsize=1 << 12)
+def _year_sums(calendar: WorkCalendar, year: int) -> tuple[timedelta, ...]:
+    """Office time of a year's days before each of them ([0] nothing, [i] its first i days, [-1] the whole year),
+    built once per calendar and year (calendars are immutable values, so a changed one is another key)."""
+    sums, total, day = [timedelta()], timedelta(), date(year, 1, 1)
+    while day.year == year:
+        for opens, closes in calendar.sessions_on(day):
+            total += datetime.combine(day, closes) - datetime.combine(day, opens)
+        sums.append(total)
         day += timedelta(days=1)
-    return total
-
-
-@lru_cache(maxsize=1 << 16)
-def _whole_day(calendar: WorkCalendar, day: date) -> timedelta:
-    """A day's office time on a calendar (calendars are immutable values, so a changed one is another key)."""
-    return sum((datetime.combine(day, closes) - datetime.combine(day, opens)
-                for opens, closes in calendar.sessions_on(day)), timedelta())
+    return tuple(sums)
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
