@@ -34,7 +34,7 @@ asserts that rebuild_report_counters recomputes exactly the same rows ("counters
 
 Where it lives:
 - period.py: the generated period (START to NOW, the report's YEAR) and its working-day calendar (Days, office
-  hours, OFFICE for office time between two instants);
+  hours);
 - organisation.py: the units, the fields and their procedures, and build_province (Province: their ids);
 - history.py: the dossiers day by day (generate: reception, due, outcome, hand-over, rating of each);
 - counters.py: each dossier's tally and the dossier_stat rows summed from them, and verify_counters;

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time as clock_time
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
@@ -14,11 +13,11 @@ from engine.infra.clock import VN_TZ
 from engine.infra.db import make_sessionmaker, unit_of_work
 from engine.models import COUNTS, DossierStat
 from engine.onestop.statuses import on_time_verdict
-from engine.onestop.tallies import Tally, period_keys
+from engine.onestop.tallies import Tally, period_keys, work_centidays
 from engine.org.calendar import forget_all_calendars
 
 from bench.province.history import Gen
-from bench.province.period import CALENDAR, OFFICE
+from bench.province.period import CALENDAR
 
 STAT_COLUMNS = ("unit_id", "grain", "period", "procedure_id", *COUNTS)
 
@@ -41,20 +40,10 @@ def tally(g: Gen, chain: tuple[int, ...]) -> Tally:
         due_at=g.due_at if received else None,
         clock_running=received and end_at is None and g.paused_at is None and g.status not in (5, 6),
         end_at=end_at, end_kind=end_kind, verdict=verdict,
-        work_centidays=work_centidays(g, end_at) if end_at else 0,
+        work_centidays=work_centidays(CALENDAR, g.received_at, end_at, g.promised_due_at, g.due_at) if end_at else 0,
         e_result=end_kind == "processed" and bool(g.e_result),
         returned_at=g.returned_at if received and g.status == 10 else None,
         refused_at=g.finished_at if g.status == 3 else None)
-
-
-def work_centidays(g: Gen, end_at: datetime) -> int:
-    """engine.onestop.tallies._work_centidays on the default calendar (office time from OFFICE)."""
-    spent = OFFICE.between(g.received_at, end_at)
-    if g.promised_due_at is not None and g.due_at is not None and g.due_at > g.promised_due_at:
-        spent -= OFFICE.between(g.promised_due_at, g.due_at)
-    hours = Decimal(str(CALENDAR.hours_per_day)) or Decimal(8)
-    days = Decimal(max(spent.total_seconds(), 0)) / Decimal(3600) / hours
-    return int((days * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 class Counters:

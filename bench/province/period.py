@@ -1,7 +1,7 @@
 """The generated period and its calendar: from START (1 January 2024) to NOW (31 December 2026, 15:00), the
 report's YEAR (2025), the national working-day calendar every generated unit keeps (CALENDAR, with the default
 cutoff), Days (working days and legal due dates, looked up in dicts), office_time (a random instant in office
-hours) and OFFICE (office time between two instants, in constant time)."""
+hours)."""
 from __future__ import annotations
 
 import random
@@ -63,46 +63,3 @@ def office_time(day: date, rng: random.Random) -> datetime:
     minute = rng.randrange(450)  # 7:30-11:30 and 13:30-17:00
     start = clock_time(7, 30) if minute < 240 else clock_time(13, 30)
     return datetime.combine(day, start, VN_TZ) + timedelta(minutes=minute % 240, seconds=rng.randrange(60))
-
-
-
-class OfficeTime:
-    """CALENDAR.working_time_between(start, end) without pauses, in constant time: office microseconds before an
-    instant, counted from a fixed day (whole days summed once), the difference of two of them. Checked against the
-    calendar on the first calls."""
-
-    EPOCH = date(2020, 1, 1)
-    SESSIONS = [(7 * 3600 + 1800, 11 * 3600 + 1800), (13 * 3600 + 1800, 17 * 3600)]  # CALENDAR's, in seconds
-    DAY = sum(b - a for a, b in SESSIONS) * 10 ** 6
-
-    def __init__(self):
-        self.before_day = [0]  # office microseconds before EPOCH + i days
-        self.working: list[bool] = []
-        self.checked = 0
-
-    def _upto(self, index: int) -> None:
-        while len(self.before_day) <= index + 1:
-            day = self.EPOCH + timedelta(days=len(self.working))
-            self.working.append(CALENDAR.is_working_day(day))
-            self.before_day.append(self.before_day[-1] + (self.DAY if self.working[-1] else 0))
-
-    def before(self, instant: datetime) -> int:
-        local = instant.astimezone(VN_TZ)
-        index = (local.date() - self.EPOCH).days
-        self._upto(index)
-        total = self.before_day[index]
-        if self.working[index]:
-            moment = (local.hour * 3600 + local.minute * 60 + local.second) * 10 ** 6 + local.microsecond
-            for a, b in self.SESSIONS:
-                total += max(0, min(moment, b * 10 ** 6) - a * 10 ** 6)
-        return total
-
-    def between(self, start: datetime, end: datetime) -> timedelta:
-        value = timedelta(microseconds=self.before(end) - self.before(start)) if end > start else timedelta()
-        if self.checked < 2000:  # the calendar's own answer, for the first ones
-            self.checked += 1
-            assert value == CALENDAR.working_time_between(start, end), (start, end)
-        return value
-
-
-OFFICE = OfficeTime()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.infra.clock import VN_TZ
 from engine.models import COUNTS, Attachment, Dossier, DossierStat, Event, Procedure, Unit
 from engine.onestop.statuses import on_time_verdict
-from engine.org.calendar import unit_calendar
+from engine.org.calendar import WorkCalendar, unit_calendar
 from engine.workflow.tasks import verdict as step_verdict
 
 RECEIVED_CHANNELS = {"direct": "received_direct", "online": "received_online", "postal": "received_postal"}
@@ -246,12 +246,18 @@ def _verdict_without_finish(dossier: Dossier, end_at: datetime) -> str | None:
 
 
 def _work_centidays(session: Session, dossier: Dossier, end_at: datetime) -> int:
+    """QĐ 766 indicator 2.2's processing time on the deciding unit's calendar (work_centidays)."""
+    return work_centidays(unit_calendar(session, dossier.deciding_unit_id), dossier.received_at, end_at,
+                          dossier.promised_due_at, dossier.due_at)
+
+
+def work_centidays(calendar: WorkCalendar, received_at: datetime, end_at: datetime,
+                   promised_due_at: datetime | None, due_at: datetime | None) -> int:
     """QĐ 766 indicator 2.2's processing time: office time from reception to the end, less the supplement and
-    payment pauses (the office time the legal due moved by), in hundredths of the deciding unit's working day."""
-    calendar = unit_calendar(session, dossier.deciding_unit_id)
-    spent = calendar.working_time_between(dossier.received_at, end_at)
-    if dossier.promised_due_at is not None and dossier.due_at is not None and dossier.due_at > dossier.promised_due_at:
-        spent -= calendar.working_time_between(dossier.promised_due_at, dossier.due_at)
+    payment pauses (the office time the legal due moved by), in hundredths of the calendar's working day."""
+    spent = calendar.working_time_between(received_at, end_at)
+    if promised_due_at is not None and due_at is not None and due_at > promised_due_at:
+        spent -= calendar.working_time_between(promised_due_at, due_at)
     hours = Decimal(str(calendar.hours_per_day)) or Decimal(8)
     days = Decimal(max(spent.total_seconds(), 0)) / Decimal(3600) / hours
     return int((days * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
