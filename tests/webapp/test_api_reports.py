@@ -189,6 +189,7 @@ BAD_QUERIES = {
     "unit with a sign": ({"unit": "-1"}, "unit"),
     "procedure not a number": ({"procedure": "1.004227"}, "procedure"),
     "field too long": ({"field": "x" * 256}, "field"),
+    "a misspelt parameter": ({"form": "2026-03-01"}, "form"),
 }
 
 

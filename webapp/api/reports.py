@@ -53,6 +53,14 @@ def require_reports(session, user_id: int) -> None:
         raise Forbidden("Chỉ lãnh đạo đơn vị và quản trị viên xem được báo cáo thống kê.")
 
 
+def only_known(parameters: list[dict]) -> None:
+    """A parameter the report does not take is refused, not ignored: a misspelt `form` for `from` would otherwise
+    give the default period's figures without a word."""
+    unknown = sorted(set(request.args) - {parameter["name"] for parameter in parameters})
+    if unknown:
+        raise BadQuery({name[:40] or "(không tên)": ["Báo cáo không có tham số này."] for name in unknown})
+
+
 def query_id(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
@@ -133,18 +141,20 @@ FILTERS = [
 ]
 FIELD = {"name": "field", "in": "query", "required": False, "schema": {"type": "string", "maxLength": FIELD_MAX},
          "description": "Chỉ một lĩnh vực (đúng tên lĩnh vực của thủ tục)"}
+SUMMARY_PARAMETERS = FILTERS + [FIELD]
 REFUSALS = {400: "Error", 403: "Error", 404: "Error"}
 ACCESS = ("Chỉ lãnh đạo (lanh_dao, lanh_dao_phong) và quản trị viên, cho đơn vị của mình và các đơn vị trực thuộc: "
-          "tài khoản khác và đơn vị không được xem trả 403; đơn vị không có: 404. Tham số sai, `from` sau `to` "
-          f"hoặc kỳ dài quá {REPORT_MAX_YEARS} năm: 400, fields nêu tham số.")
+          "tài khoản khác và đơn vị không được xem trả 403; đơn vị không có: 404. Tham số sai hoặc không có trong "
+          f"danh sách, `from` sau `to` hoặc kỳ dài quá {REPORT_MAX_YEARS} năm: 400, fields nêu tham số.")
 
 
-@endpoint(bp, "/reports/summary", methods=["GET"], tags=["Báo cáo"], parameters=FILTERS + [FIELD],
+@endpoint(bp, "/reports/summary", methods=["GET"], tags=["Báo cáo"], parameters=SUMMARY_PARAMETERS,
           authorize=require_reports, responses={200: "ReportSummary", **REFUSALS},
           summary="Báo cáo tình hình, kết quả giải quyết TTHC của một đơn vị trong kỳ",
           description="Mỗi lĩnh vực một dòng (level 0) và mỗi thủ tục của nó một dòng (level 1), cùng dòng tổng. "
                       "Số liệu đang giải quyết tính tại as_of: cuối kỳ, hoặc bây giờ nếu kỳ chưa hết. " + ACCESS)
 def report_summary():
+    only_known(SUMMARY_PARAMETERS)
     session, now = db_session(), clock.now()
     unit_id, procedure_id = query_id("unit"), query_id("procedure")
     field_name = query_text("field", FIELD_MAX)
@@ -166,6 +176,7 @@ def report_summary():
           description="Mỗi chỉ số: công thức, tử số, mẫu số, tỷ lệ, điểm; times: thời gian giải quyết trung bình "
                       "của từng thủ tục có hồ sơ kết thúc trong kỳ (chỉ số 2.2). " + ACCESS)
 def report_indicators_view():
+    only_known(FILTERS)
     session, now = db_session(), clock.now()
     unit_id, procedure_id = query_id("unit"), query_id("procedure")
     start, end = query_period()
