@@ -19,14 +19,23 @@ def vn_time(value: datetime | None) -> str:
     return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-def working_time(value: timedelta | None) -> str:
-    """Office time as 'x giờ y phút' ('quá x giờ y phút' when negative); a dash when there is none."""
+def working_time(value: timedelta | None, day_hours: float | None = None) -> str:
+    """Office time as 'x giờ y phút' ('quá x giờ y phút' when negative); a dash when there is none. Given the
+    office hours of one working day of the unit, a span of a day or more is told in working days first
+    ('2 ngày làm việc 3 giờ 30 phút'), as officials count deadlines, not as some hundreds of hours."""
     if value is None:
         return NONE
     minutes = int(abs(value).total_seconds() // 60)
+    day = round(day_hours * 60) if day_hours else 0
+    days, minutes = divmod(minutes, day) if day else (0, minutes)
     hours, minutes = divmod(minutes, 60)
     text = _("%(hours)s giờ %(minutes)02d phút", hours=hours, minutes=minutes) if hours \
         else _("%(minutes)s phút", minutes=minutes)
+    if days == 1:  # said apart for languages with a singular ("1 working day")
+        text = _("1 ngày làm việc %(time)s", time=text) if hours or minutes else _("1 ngày làm việc")
+    elif days:
+        text = _("%(days)s ngày làm việc %(time)s", days=days, time=text) if hours or minutes \
+            else _("%(amount)s ngày làm việc", amount=days)
     return _("quá %(time)s", time=text) if value < timedelta(0) else text
 
 

@@ -217,7 +217,7 @@ def _element_data(element) -> dict:
     if run is not None and run.due_at is not None:
         data["due"] = (_("Quá hạn: hạn %(time)s", time=vn_time(run.due_at)) if run.late
                        else _("Hạn %(time)s", time=vn_time(run.due_at)))
-        data["remaining"] = working_time(run.remaining)
+        data["remaining"] = working_time(run.remaining, run.day_hours)
     return data
 
 

@@ -38,6 +38,7 @@ class StepRun:
     verdict: str | None  # early / on_time / late, once completed
     late: bool  # open past its due time
     remaining: timedelta | None  # office time left in its unit's calendar (negative once late), while open
+    day_hours: float | None = None  # office hours of one working day of that unit
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def _work_items(session: Session, dossier_id: int, now: datetime) -> dict[int, l
             state=item.state, ready_at=item.ready_at, due_at=item.due_at, completed_at=item.completed_at,
             completed_by=by, on_behalf_of=behalf, signature_form=item.signature_form,
             assignee=holder if item.state == "ready" else None, verdict=item.verdict,
-            late=bool(timing and timing.late), remaining=timing.remaining if timing else None)))
+            late=bool(timing and timing.late), remaining=timing.remaining if timing else None,
+            day_hours=timing.day_hours if timing else None)))
     return found
 
 

@@ -27,6 +27,7 @@ class Timing:
     remaining: timedelta | None  # negative once late; None when the step has no budget
     late: bool
     due_soon: bool  # due within one working day
+    day_hours: float | None = None  # office hours of one working day of the unit: remaining told in working days
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def work_item_timing(session: Session, item: WorkItem, now: datetime) -> Timing:
     calendar = unit_calendar(session, item.unit_id)
     remaining = calendar.remaining(now, item.due_at)
     late = item.due_at < now
-    return Timing(remaining, late, not late and remaining <= timedelta(hours=calendar.hours_per_day))
+    day = calendar.hours_per_day
+    return Timing(remaining, late, not late and remaining <= timedelta(hours=day), day)
 
 
 def joined(statement):

@@ -110,3 +110,32 @@ def test_an_unknown_tab_falls_back_to_my_work(client, org):
     response = client.get("/?view=tat-ca")
     assert response.status_code == 200
     assert 'aria-current="page" class="inbox-tab">Được giao cho tôi' in response.get_data(as_text=True)
+
+
+def test_a_step_late_by_days_is_told_in_working_days_not_hundreds_of_hours(client, factory, org, now):
+    """Received Monday 23 February 2026 09:00 (the first working day after Tết), the half-day reception step was
+    due at 14:45 that day. At the page's 10:00 on Monday 2 March it is late by 2 h 15 that afternoon, four whole
+    working days of 7 h 30 and 2 h 30 this morning: 34 h 45 of office time, four working days and 4 h 45."""
+    late = receive_for(factory, org, now - timedelta(days=7), "Đỗ Thị Ánh")
+    login(client, "motcua.tinh")
+    row = row_of(client.get("/?view=overdue").get_data(as_text=True), late.code)
+    assert "quá 4 ngày làm việc 4 giờ 45 phút" in row and "34 giờ" not in row
+    english = row_of(client.get("/?view=overdue&lang=en").get_data(as_text=True), late.code)
+    assert "4 working days 4 h 45 min overdue" in english
+
+
+def test_working_time_counts_whole_working_days_of_the_units_calendar(app):
+    from webapp.display import working_time
+
+    with app.test_request_context("/"):
+        assert working_time(None, 7.5) == "—"
+        assert working_time(timedelta(hours=3, minutes=45), 7.5) == "3 giờ 45 phút"  # under a day: as before
+        assert working_time(timedelta(minutes=20), 7.5) == "20 phút"
+        assert working_time(timedelta(hours=7, minutes=30), 7.5) == "1 ngày làm việc"
+        assert working_time(timedelta(hours=8), 7.5) == "1 ngày làm việc 30 phút"
+        assert working_time(-timedelta(hours=1447, minutes=30), 8) == "quá 180 ngày làm việc 7 giờ 30 phút"
+        assert working_time(-timedelta(hours=1447, minutes=30)) == "quá 1447 giờ 30 phút"  # no calendar known
+    with app.test_request_context("/?lang=en"):
+        assert working_time(-timedelta(hours=7, minutes=30), 7.5) == "1 working day overdue"
+        assert working_time(timedelta(hours=9), 7.5) == "1 working day 1 h 30 min"
+        assert working_time(timedelta(hours=15), 7.5) == "2 working days"
