@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import getpass
 import logging
 import os
@@ -304,6 +305,7 @@ def cmd_worker(settings: Settings, args) -> int:
             return 0
         print(f"Đang xử lý hẹn giờ (quét mỗi {settings.poll_interval:g} giây); nhấn Ctrl+C để dừng.")
         _interrupt_on_sigterm()
+        gc.freeze()  # start-up's objects stay out of the full collections of a long run (as in webapp/serve.py)
         try:
             run_worker(factory, settings.poll_interval, threading.Event(), notify)
         except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 worker is never run here (that is `motcua worker`)."""
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -48,6 +49,7 @@ def gunicorn_options(settings: Settings) -> dict:
         "graceful_timeout": settings.web_timeout,
         "keepalive": 5,
         "preload_app": True,
+        "pre_fork": _before_fork,
         "post_fork": _after_fork,
         # Werkzeug's ProxyFix trusts exactly settings.proxy_hops proxies (webapp/guards.py); gunicorn trusts none
         "forwarded_allow_ips": "",
@@ -58,6 +60,14 @@ def gunicorn_options(settings: Settings) -> dict:
         "max_requests_jitter": 2_000,
         "control_socket_disable": True,  # several servers on one host would share its one default path
     }
+
+
+def _before_fork(_server, _worker) -> None:
+    """The preloaded app's objects (some 300,000 the collector tracks: modules, mappers, parsed processes) are
+    frozen before a worker is forked, as Python's gc documentation advises for a parent that forks. A worker's
+    full collection then leaves them alone instead of walking them all (70-120 ms, every thread of the worker
+    stopped) and writing to each one's header, which copied the pages the workers share into each of them."""
+    gc.freeze()
 
 
 def _after_fork(_server, worker) -> None:
