@@ -22,21 +22,24 @@ def vn_time(value: datetime | None) -> str:
 def working_time(value: timedelta | None, day_hours: float | None = None) -> str:
     """Office time as 'x giờ y phút' ('quá x giờ y phút' when negative); a dash when there is none. Given the
     office hours of one working day of the unit, a span of a day or more is told in working days first
-    ('2 ngày làm việc 3 giờ 30 phút'), as officials count deadlines, not as some hundreds of hours."""
+    ('2 ngày làm việc 3 giờ 30 phút'), as officials count deadlines, not as some hundreds of hours. A line
+    breaks only between the parts (never inside '3 giờ 30 phút'), so a narrow column stays readable."""
     if value is None:
         return NONE
     minutes = int(abs(value).total_seconds() // 60)
     day = round(day_hours * 60) if day_hours else 0
     days, minutes = divmod(minutes, day) if day else (0, minutes)
     hours, minutes = divmod(minutes, 60)
-    text = _("%(hours)s giờ %(minutes)02d phút", hours=hours, minutes=minutes) if hours \
-        else _("%(minutes)s phút", minutes=minutes)
-    if days == 1:  # said apart for languages with a singular ("1 working day")
-        text = _("1 ngày làm việc %(time)s", time=text) if hours or minutes else _("1 ngày làm việc")
-    elif days:
-        text = _("%(days)s ngày làm việc %(time)s", days=days, time=text) if hours or minutes \
-            else _("%(amount)s ngày làm việc", amount=days)
+    text = _unbroken(_("%(hours)s giờ %(minutes)02d phút", hours=hours, minutes=minutes) if hours
+                     else _("%(minutes)s phút", minutes=minutes))
+    if days:  # one day said apart, for languages with a singular ("1 working day")
+        whole = _unbroken(_("1 ngày làm việc") if days == 1 else _("%(amount)s ngày làm việc", amount=days))
+        text = f"{whole} {text}" if hours or minutes else whole
     return _("quá %(time)s", time=text) if value < timedelta(0) else text
+
+
+def _unbroken(text: str) -> str:
+    return text.replace(" ", "\u00a0")
 
 
 def vn_date(value) -> str:
