@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,26 +31,32 @@ class FieldConflict(Conflict):
 
 
 class LikelyDuplicate(FieldConflict):
-    """The same procedure and applicant id number were received at the unit that day: confirm to receive again."""
+    """The same procedure and applicant (id number, else name) were received at the unit that day: confirm to
+    receive again."""
 
 
 def check_duplicate(session: Session, procedure_id: int, unit_id: int, applicant: dict, at: datetime) -> None:
     """A LikelyDuplicate when a dossier of the procedure with the applicant's id number was received (or
-    submitted online) at the unit on the same day (Vietnam time) and not refused."""
+    submitted online) at the unit on the same day (Vietnam time) and not refused; without an id number, one
+    with the applicant's name (as typed) and no id number either: the same form sent again after Back."""
     id_number = (applicant or {}).get("id_number")
-    if not id_number:
+    name = ((applicant or {}).get("name") or "").strip()
+    if not id_number and not name:
         return
     day = at.astimezone(VN_TZ).date()
     begin = datetime.combine(day, time(0), VN_TZ)
+    earlier_id = Dossier.applicant["id_number"].as_string()
+    same = (earlier_id == id_number if id_number
+            else and_(Dossier.applicant["name"].as_string() == name, or_(earlier_id.is_(None), earlier_id == "")))
     codes = list(session.scalars(
         select(Dossier.code).where(Dossier.receiving_unit_id == unit_id, Dossier.received_at >= begin,
                                    Dossier.received_at < begin + timedelta(days=1),
-                                   Dossier.procedure_id == procedure_id, Dossier.status != 3,
-                                   Dossier.applicant["id_number"].as_string() == id_number)
+                                   Dossier.procedure_id == procedure_id, Dossier.status != 3, same)
         .order_by(Dossier.received_at, Dossier.id)))
     if codes:
-        message = (f"Ngày {day:%d/%m/%Y} đã có hồ sơ {', '.join(codes)} cùng thủ tục và cùng số định danh "
-                   f"{id_number}. Nếu đây là một hồ sơ khác, hãy xác nhận để tiếp nhận.")
+        whom = f"cùng số định danh {id_number}" if id_number else f"cùng người nộp {name} (chưa ghi số định danh)"
+        message = (f"Ngày {day:%d/%m/%Y} đã có hồ sơ {', '.join(codes)} cùng thủ tục và {whom}. Nếu đây là một "
+                   f"hồ sơ khác, hãy xác nhận để tiếp nhận.")
         raise LikelyDuplicate("Có thể trùng hồ sơ đã tiếp nhận trong ngày.", {"confirm_duplicate": [message]})
 
 

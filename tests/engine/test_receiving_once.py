@@ -52,6 +52,20 @@ def test_the_same_applicant_and_procedure_the_same_day_asks_for_confirmation(fac
     assert second.code != first.code and dossiers(factory) == 2
 
 
+def test_without_an_id_number_the_same_name_the_same_day_asks_for_confirmation(factory, org, now):
+    """The desk form sent again after Back (the browser refills it, with a new form token): nothing else tells
+    the two apart when the applicant gave no id number."""
+    nameless = {"name": "Lê Văn Khánh", "phone": "0912000111"}
+    first = at_desk(factory, org, now, applicant=nameless)
+    with pytest.raises(LikelyDuplicate) as caught:
+        at_desk(factory, org, now + timedelta(minutes=2), applicant=nameless)
+    [message] = caught.value.errors["confirm_duplicate"]
+    assert first.code in message and "Lê Văn Khánh" in message and dossiers(factory) == 1
+    at_desk(factory, org, now + timedelta(minutes=3), applicant={"name": "Lê Văn Khánh Hòa"})  # another name
+    at_desk(factory, org, now + timedelta(minutes=4), applicant=nameless, confirm_duplicate=True)
+    assert dossiers(factory) == 3
+
+
 @pytest.mark.parametrize("changes", [
     {"now_shift": timedelta(days=1)},
     {"applicant": {**APPLICANT, "id_number": "001080011111"}},
