@@ -16,6 +16,8 @@ from engine.org import access
 from engine.infra.audit import record_event
 from engine.infra.errors import NotFound, ValidationFailed
 from engine.models import Attachment, Dossier
+from engine.onestop import tallies
+from engine.onestop.dossiers import lock_dossier
 
 # Magic bytes → (content type, extension): only what a scanner or a camera produces.
 FILE_TYPES = (
@@ -67,12 +69,13 @@ def store_attachment(
     session: Session, *, storage_dir: Path, dossier_id: int, filename: str, data: bytes, actor_id: int | None,
     now: datetime, component: str = "", kind: str = "component", work_item_id: int | None = None, max_bytes: int,
 ) -> Attachment:
-    """Check and keep one file of a dossier; the same bytes are stored once, whoever uploads them."""
-    if session.get(Dossier, dossier_id) is None:
-        raise NotFound(f"Không có hồ sơ #{dossier_id}.")
+    """Check and keep one file of a dossier; the same bytes are stored once, whoever uploads them. The dossier is
+    locked: a first scan or result file changes its report counters (engine.onestop.tallies), booked here."""
+    dossier = lock_dossier(session, dossier_id)
     if kind not in KINDS:
         raise ValidationFailed("Loại tệp đính kèm không hợp lệ.", {"kind": [f"Chỉ nhận: {', '.join(KINDS)}."]})
     name, content_type = check_upload(filename, data, max_bytes)
+    booking = tallies.attachment_observer(session, dossier, kind)
     digest = hashlib.sha256(data).hexdigest()
     _write_blob(Path(storage_dir), digest, data)
     attachment = Attachment(
@@ -81,6 +84,8 @@ def store_attachment(
     )
     session.add(attachment)
     session.flush()
+    if booking is not None:
+        booking(now)
     record_event(session, action="attachment_added", at=now, actor_id=actor_id, dossier_id=dossier_id,
                  work_item_id=work_item_id, detail={"attachment_id": attachment.id, "filename": name,
                                                     "component": component, "kind": kind, "sha256": digest})

@@ -158,6 +158,7 @@ def set_received(session: Session, dossier: Dossier, procedure: Procedure, recei
     dossier.received_at, dossier.promised_due_at, dossier.due_at, dossier.status = received_at, due_at, due_at, 2
     dossier.register_year, dossier.register_number = next_register_number(session, dossier.receiving_unit_id,
                                                                           received_at)
+    tallies.hold(session, dossier)  # booked by start_processing, with any scan stored before it
 
 
 def start_processing(session: Session, dossier: Dossier, actor_id: int | None, now: datetime,
@@ -167,7 +168,7 @@ def start_processing(session: Session, dossier: Dossier, actor_id: int | None, n
                  status_before=status_before, status_after=2,
                  detail={"channel": dossier.channel, "due_at": dossier.due_at.isoformat(),
                          "register": f"{dossier.register_number}/{dossier.register_year}"})
-    tallies.record(session, None, tallies.tally_of(session, dossier), now)
+    tallies.book_reception(session, dossier, now)
     runtime.start_instance(session, dossier, now=now, actor_id=actor_id)
 
 

@@ -12,6 +12,7 @@ became overdue on the 3rd and closed on the 10th was overdue between those days 
 booking still in the future is simply moved or withdrawn."""
 from __future__ import annotations
 
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,7 +35,8 @@ RATING_COUNTS = {3: "rated_good", 2: "rated_neutral", 1: "rated_bad"}
 NOT_RECEIVED = frozenset({1, 3})  # submitted online and waiting, or refused at intake: never received
 CLOSED = frozenset({8, 9, 10})  # stopped (or withdrawn), processed, result handed over
 PAUSED = frozenset({5, 6})  # waiting for the citizen's supplement or a financial obligation
-_UNITS_KEY, _VARIANTS_KEY = "motcua_tally_units", "motcua_tally_variants"
+COUNTED_KINDS = frozenset({"component", "result"})  # the attachments a tally reads: scans, electronic results
+_UNITS_KEY, _VARIANTS_KEY, _HELD_KEY = "motcua_tally_units", "motcua_tally_variants", "motcua_tally_held"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,31 @@ def record(session: Session, before: Tally | None, after: Tally | None, now: dat
             for unit_id in unit_ids:
                 rows[(unit_id, *key, procedure_id)][count] += n
     write_rows(session, rows)
+
+
+def hold(session: Session, dossier: Dossier) -> None:
+    """The dossier is being received (engine.onestop.reception.set_received) and not booked yet: a file attached
+    before `book_reception` is counted there, with the rest of its tally, not also on its own."""
+    session.info.setdefault(_HELD_KEY, weakref.WeakSet()).add(dossier)
+
+
+def book_reception(session: Session, dossier: Dossier, now: datetime) -> None:
+    """Book a dossier just received: its whole tally, with whatever files it already has."""
+    session.info.get(_HELD_KEY, set()).discard(dossier)
+    record(session, None, tally_of(session, dossier), now)
+
+
+def attachment_observer(session: Session, dossier: Dossier, kind: str):
+    """Before a file of `kind` is attached to the (locked) dossier: what it changes, booked by the returned
+    callable once it is attached (a first scanned component makes a received dossier digitised at its reception, a
+    first result file gives a processed one its electronic result at its end), whenever it comes; None if nothing."""
+    if kind not in COUNTED_KINDS or dossier in session.info.get(_HELD_KEY, ()):
+        return None
+    kinds = _attachment_kinds(session, dossier.id)
+    if kind in kinds:
+        return None
+    tally = tally_of(session, dossier, kinds=kinds)
+    return lambda now: record(session, tally, tally_of(session, dossier, kinds=kinds | {kind}), now)
 
 
 def status_observer(run, before: int, after: int):

@@ -1,16 +1,18 @@
 """The report counters are kept by every change a dossier goes through (reception, steps, supplement pauses,
-withdrawal, stop, refusal of an online submission, rating) and equal what counting the dossiers again gives;
-the overdue stock keeps history as it was."""
+withdrawal, stop, refusal of an online submission, rating, a scan or result file attached) and equal what counting
+the dossiers again gives; the overdue stock keeps history as it was."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from engine import ensure_report_counters, periodic_report, rebuild_report_counters, receive_dossier, update_unit
+from engine import (Upload, dossiers_behind, ensure_report_counters, periodic_report, rebuild_report_counters,
+                    receive_at_desk, receive_dossier, report_indicators, store_attachment, update_unit)
 from engine.infra import migrate
 from engine.infra.db import make_sessionmaker, unit_of_work
-from engine.models import COUNTS, DossierStat, Unit
+from engine.models import COUNTS, Dossier, DossierStat, Unit
+from engine.onestop import reception
 from engine.onestop.lifecycle import record_supplement, request_supplement, request_withdrawal, stop_dossier
 from engine.workflow.catalog import load_procedure
 
@@ -19,6 +21,8 @@ from ..driving import do
 from ..migrating import all_rows, database_at, insert_rows
 
 PROVINCE_LEADER = "lanhdao.tinh"
+FORM = "Đơn đề nghị"  # the one component of the test procedure
+SCAN = b"%PDF-1.4 ban quet"
 
 
 def _procedure(tmp_path, factory, now):
@@ -27,8 +31,10 @@ def _procedure(tmp_path, factory, now):
              ("ut_2", user_task("ut_2", "Lưu trữ hồ sơ", {"dossier_status": "10"}))]
     xml = sequence("tthc_bc", nodes, {"chuyen_vien": ["ut_0"], "lanh_dao": ["ut_1"], "van_thu": ["ut_2"]})
     with unit_of_work(factory) as s:
-        load_procedure(s, procedure_folder(tmp_path, "bc", xml, "tthc_bc", time_limit=3, field="Đất đai",
-                                           variant="on_the_spot"), None, now)
+        folder = procedure_folder(tmp_path, "bc", xml, "tthc_bc", time_limit=3, field="Đất đai", variant="on_the_spot")
+        with (folder / "procedure.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f'\n[[documents]]\nname = "{FORM}"\noriginal = 1\n')
+        load_procedure(s, folder, None, now)
 
 
 def _receive(factory, org, when, channel="direct"):
@@ -152,3 +158,61 @@ def test_moving_a_unit_moves_its_dossiers_between_the_counters_of_the_units_abov
         figures = periodic_report(s, org["lanhdao.vpdk"], None, date(2026, 3, 1), date(2026, 3, 31),
                                   now=now + timedelta(days=1)).total
     assert (figures.received_new, figures.resolved) == (2, 1) and province and ward
+
+
+def _attach(factory, org, storage, code, when, kind="component", component=FORM):
+    with unit_of_work(factory) as s:
+        dossier_id = s.scalar(select(Dossier.id).where(Dossier.code == code))
+        store_attachment(s, storage_dir=storage, dossier_id=dossier_id, filename=f"{kind}.pdf", data=SCAN,
+                         actor_id=org["motcua.tinh"], now=when, component=component, kind=kind, max_bytes=10 ** 6)
+
+
+def test_indicator_4_2_and_its_list_count_a_scan_whenever_it_was_attached(tmp_path, factory, org, now, monkeypatch):
+    """Indicator 4.2 (số hóa) counts the dossiers its drill-down lists, and 4.1 (kết quả điện tử) likewise, whether
+    the file came with the reception (stored after the dossier is booked, or before), with a supplement or after
+    processing; the counters kept equal the rebuilt ones."""
+    _procedure(tmp_path, factory, now)
+    storage = tmp_path / "files"
+
+    def desk(applicant, when):
+        with unit_of_work(factory) as s:
+            return receive_at_desk(s, storage_dir=storage, max_bytes=10 ** 6, procedure_code="bc",
+                                   applicant={"name": applicant}, channel="direct", unit_code="000.00.01.H99",
+                                   components=[FORM], uploads=[Upload(FORM, "scan.pdf", SCAN)],
+                                   actor_id=org["motcua.tinh"], now=when, confirm_duplicate=True)
+
+    # A: received at the desk with its scan (stored after the dossier), processed, its e-result attached after
+    a = desk("Trần Thị An", now)
+    do(factory, org, "chuyenvien.vpdk", "ut_0", {}, now + timedelta(hours=2))  # processed (9)
+    _attach(factory, org, storage, a.code, now + timedelta(hours=3), kind="result", component="")
+    # B: received without a scan; the citizen's supplement brought one, scanned then
+    b = _receive(factory, org, now + timedelta(hours=1))
+    with unit_of_work(factory) as s:
+        request_supplement(s, b.code, [FORM], "Bản chụp mờ", org["chuyenvien.vpdk"], now + timedelta(hours=4))
+    with unit_of_work(factory) as s:
+        record_supplement(s, b.code, org["chuyenvien.vpdk"], now + timedelta(days=1))
+    _attach(factory, org, storage, b.code, now + timedelta(days=1), component="Hồ sơ bổ sung")
+    _attach(factory, org, storage, b.code, now + timedelta(days=1, hours=1))  # a second scan changes nothing
+    # C: a reception that stores the scan before it books the dossier
+    booking = reception.start_processing
+
+    def scan_first(session, dossier, actor_id, when, status_before=None):
+        store_attachment(session, storage_dir=storage, dossier_id=dossier.id, filename="scan.pdf", data=SCAN,
+                         actor_id=actor_id, now=when, component=FORM, max_bytes=10 ** 6)
+        booking(session, dossier, actor_id, when, status_before)
+
+    monkeypatch.setattr(reception, "start_processing", scan_first)
+    _receive(factory, org, now + timedelta(hours=5))
+    monkeypatch.undo()
+    _receive(factory, org, now + timedelta(hours=6))  # D: never scanned
+    later, period = now + timedelta(days=3), (date(2026, 3, 1), date(2026, 3, 31))
+    with unit_of_work(factory) as s:
+        items = {i.code: i for i in report_indicators(s, org[PROVINCE_LEADER], None, *period, now=later).items}
+        listed = {measure: dossiers_behind(s, org[PROVINCE_LEADER], None, *period, measure, now=later).total
+                  for measure in ("digitised", "e_result")}
+    assert (items["4.2"].numerator, items["4.2"].denominator, listed["digitised"]) == (3, 4, 3)
+    assert (items["4.1"].numerator, items["4.1"].denominator, listed["e_result"]) == (1, 1, 1)
+    kept = _counters(factory)
+    with unit_of_work(factory) as s:
+        rebuild_report_counters(s)
+    assert _counters(factory) == kept
