@@ -24,7 +24,7 @@ from engine.infra.errors import (
 from engine.infra.settings import Settings, from_environ
 from engine.onestop.actions import ACTIONS
 from engine.onestop.attachments import check_upload, list_attachments, read_attachment, store_attachment
-from engine.onestop.dossiers import get_dossier, reset_lookup_secret, view_dossier
+from engine.onestop.dossiers import get_dossier, may_reset_lookup_secret, reset_lookup_secret, view_dossier
 from engine.onestop.fees import format_amount, group_thousands, record_fee
 from engine.onestop.intake_slips import get_intake_slip, issue_intake_slip, parent_unit, receiving_officer, slip_parties
 from engine.onestop.lifecycle import (

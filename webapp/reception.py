@@ -34,6 +34,7 @@ from engine import (
     receive_at_desk,
     receiving_officer,
     require_desk,
+    may_reset_lookup_secret,
     reset_lookup_secret,
     RETURN_METHODS,
     search_procedures,
@@ -155,7 +156,8 @@ def receipt(code: str):
         "print/mau01.html", dossier=dossier, procedure=dossier.procedure, unit=dossier.receiving_unit,
         parent=parent_unit(db, dossier.receiving_unit), secret=_take_secret(code),
         officer=receiving_officer(db, dossier.id), repeated=request.args.get("repeated") == "1",
-        channels=CHANNELS, return_methods=RETURN_METHODS, time_limit=time_limit_text(dossier.procedure))
+        channels=CHANNELS, return_methods=RETURN_METHODS, time_limit=time_limit_text(dossier.procedure),
+        may_reissue=may_reset_lookup_secret(db, dossier, g.user.id))
 
 
 @bp.post("/reception/receipts/<code>/secret")

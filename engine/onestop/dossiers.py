@@ -56,6 +56,11 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def may_reset_lookup_secret(session: Session, dossier: Dossier, user_id: int) -> bool:
+    """Whether the user may issue a new lookup secret for the dossier (the receipt offers it only to them)."""
+    return access.may_reissue_secret(access.grants_of(session, user_id), dossier)
+
+
 def reset_lookup_secret(session: Session, code: str, actor_id: int, now: datetime) -> str:
     """A new lookup secret for a reprinted receipt (only the hash is kept, so the old one cannot be shown);
     only the desk of the receiving unit, which hands the receipt to the citizen, may issue one."""

@@ -220,19 +220,21 @@ def check_desk(grants: Grants, unit_id: int | None = None) -> None:
     if unit_id is None:
         check(bool(grants.units_with({DESK_ROLE})), "Chỉ công chức Bộ phận Một cửa mới được tiếp nhận hồ sơ.")
     else:
-        check(grants.holds(DESK_ROLE, unit_id),
-              "Chỉ công chức Bộ phận Một cửa của đơn vị mới được tiếp nhận hồ sơ.")
+        check(grants.holds(DESK_ROLE, unit_id), "Chỉ công chức Bộ phận Một cửa của đơn vị mới được tiếp nhận hồ sơ.")
+
+
+def may_reissue_secret(grants: Grants, dossier: Dossier) -> bool:
+    return grants.holds(DESK_ROLE, dossier.receiving_unit_id)
 
 
 def check_reissue_secret(grants: Grants, dossier: Dossier) -> None:
-    check(grants.holds(DESK_ROLE, dossier.receiving_unit_id),
+    check(may_reissue_secret(grants, dossier),
           "Chỉ công chức Bộ phận Một cửa của đơn vị tiếp nhận được cấp lại mã tra cứu.")
 
 
 def check_delegate_for(actor: Grants, delegator_id: int) -> None:
     """A delegation is made by the delegator themselves, or by an administrator recording it on their behalf."""
-    check(actor.user_id == delegator_id or is_admin(actor),
-          "Chỉ người giữ vai trò hoặc quản trị hệ thống mới ủy quyền được.")
+    check(actor.user_id == delegator_id or is_admin(actor), "Chỉ người giữ vai trò hoặc quản trị hệ thống mới ủy quyền được.")
 
 
 def check_delegate(delegator: Grants, role_key: str, unit_id: int) -> None:

@@ -174,3 +174,17 @@ def test_a_scan_larger_than_the_app_wide_request_limit_is_received(client, facto
     with unit_of_work(factory) as s:
         [dossier_id] = s.scalars(select(Dossier.id)).all()
         assert [a.size for a in list_attachments(s, dossier_id)] == [len(big)]
+
+
+def test_only_the_receiving_desk_is_offered_a_new_lookup_secret(client, factory, org):
+    """The specialist of the deciding unit sees the receipt but not the reissue button the server would refuse
+    them; the desk official who received it does."""
+    code, _ = received(client, factory, org)
+    login(client, "chuyenvien.vpdk")
+    page = client.get(f"/reception/receipts/{code}")
+    assert page.status_code == 200 and "Mã tra cứu: đã cấp khi tiếp nhận" in page.get_data(as_text=True)
+    assert "Cấp lại mã tra cứu" not in page.get_data(as_text=True)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert client.post(f"/reception/receipts/{code}/secret", data={"csrf_token": token}).status_code == 403
+    login(client, "motcua.tinh")
+    assert "Cấp lại mã tra cứu" in client.get(f"/reception/receipts/{code}").get_data(as_text=True)
