@@ -35,6 +35,18 @@ def test_the_steps_table_and_mau_06_show_titles_and_labels_not_stored_values(cli
         assert "dinh_chinh" not in html and "da_kiem_tra_thanh_phan" not in html, url
 
 
+def test_a_note_typed_as_a_sentence_is_followed_by_the_next_without_a_stray_semicolon(client, factory, org, now):
+    code = receive(factory, org, now).code
+    do(factory, org, "motcua.tinh", "ut_tiep_nhan", RECEPTION, now)
+    do(factory, org, "chuyenvien.vpdk", "ut_tham_dinh", {**APPRAISAL, "noi_dung_sai_sot": "Ghi sai họ tên; đúng là "
+                                                        "“Trần Thị Hồng Nhung” theo CCCD."}, now)
+    login(client, "motcua.tinh")
+    for url in (f"/dossiers/{code}", f"/dossiers/{code}/mau-06"):
+        html = client.get(url).get_data(as_text=True)
+        assert "theo CCCD. Nguyên nhân sai sót: Lỗi nhập liệu; Đề xuất:" in html, url
+        assert "CCCD.;" not in html, url
+
+
 def test_values_are_shown_as_an_official_reads_them():
     schema = {"type": "object", "properties": {
         "ngay": {"type": "string", "format": "date", "title": "Ngày cấp"},
