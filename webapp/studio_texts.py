@@ -14,6 +14,8 @@ ACTION_LABELS = {
     "pause_clock": N_("Tạm dừng tính thời hạn"),
     "resume_clock": N_("Tính tiếp thời hạn"),
     "notify": N_("Gửi thông báo cho người nộp"),
+    "assess_fee": N_("Xác định phí, lệ phí phải thu (đầu bước thu phí)"),
+    "record_fee": N_("Ghi nhận thu phí, lệ phí (cuối bước thu phí)"),
 }
 # What timer expressions, conditions and scripts may call (engine.workflow.helpers): how to call it, what it gives.
 HELPER_LABELS = {

@@ -148,11 +148,12 @@ def _perform(action: str, code: str, number: int, form, now: datetime) -> None:
     if action == "submit":
         submit_version(session, code, number, user_id, now)
     elif action == "approve":
-        at_once, activate_at = _activation(form, now)
+        scheduled = form.get("when", "now") == "at"
         approve_version(session, code, number, user_id, now, decision_number=form.get("decision_number", ""),
                         decision_date=day(form.get("decision_date", "")),
-                        signer=form.get("decision_signer", ""), activate_at=activate_at)
-        if at_once:
+                        signer=form.get("decision_signer", ""), scheduled=scheduled,
+                        activate_at=_instant(form.get("activate_at", "")) if scheduled else None)
+        if not scheduled:
             activate_version(session, code, number, user_id, now)
     elif action == "reject":
         reject_version(session, code, number, user_id, now, form.get("note", ""))
@@ -162,19 +163,13 @@ def _perform(action: str, code: str, number: int, form, now: datetime) -> None:
         retire_version(session, code, number, user_id, now)
 
 
-def _activation(form, now: datetime) -> tuple[bool, datetime | None]:
-    """'Áp dụng ngay' (activate in the same request) or 'Áp dụng từ' a future local date-time."""
-    if form.get("when", "now") != "at":
-        return True, None
+def _instant(raw: str) -> datetime | None:
+    """A datetime-local value ("Áp dụng từ") as a Vietnam local instant, or None when empty or malformed (the
+    engine then reports the missing instant beside the decision's other errors)."""
     try:
-        at = datetime.fromisoformat(form.get("activate_at", "").strip()).replace(tzinfo=clock.VN_TZ)
+        return datetime.fromisoformat(raw.strip()).replace(tzinfo=clock.VN_TZ)
     except ValueError:
-        raise ValidationFailed("Thời điểm áp dụng chưa hợp lệ.", {
-            "activate_at": [_("Chọn ngày giờ bắt đầu áp dụng.")]}) from None
-    if at <= now:
-        raise ValidationFailed("Thời điểm áp dụng chưa hợp lệ.", {
-            "activate_at": [_("Thời điểm áp dụng phải ở tương lai; để áp dụng ngay, chọn \"Áp dụng ngay\".")]})
-    return False, at
+        return None
 
 
 def _page(code: str, number: int, *, failed: str | None = None, errors: dict | None = None,

@@ -120,15 +120,16 @@ def submit_version(session: Session, code: str, number: int, actor_id: int, now:
 
 def approve_version(session: Session, code: str, number: int, actor_id: int, now: datetime, *,
                     decision_number: str, decision_date: date, signer: str,
-                    activate_at: datetime | None = None) -> ProcessVersion:
+                    activate_at: datetime | None = None, scheduled: bool = False) -> ProcessVersion:
     """An administrator of the procedure's level approves a submitted version, recording the decision that
-    adopts the internal process; with `activate_at` its activation waits for that instant (the worker fires it)."""
+    adopts the internal process; with `activate_at` its activation waits for that instant (the worker fires it).
+    `scheduled` says the approver chose a later activation (the page's "Áp dụng từ"): its instant is then
+    required and in the future. Every error of the decision and the instant is reported at once."""
     version = _locked(session, code, number)
     access.check_approve(session, access.grants_of(session, actor_id), version)
     _expect(version, {"submitted"}, "phê duyệt")
     errors = _decision_errors(decision_number, decision_date, signer)
-    if activate_at is not None and activate_at.tzinfo is None:
-        errors["activate_at"] = ["Thời điểm áp dụng phải có múi giờ."]
+    errors |= _activation_errors(activate_at, scheduled, now)
     if errors:
         raise ValidationFailed("Thông tin quyết định phê duyệt chưa hợp lệ.", errors)
     version.status, version.approver_id, version.approved_at, version.reviewed_at = "approved", actor_id, now, now
@@ -251,6 +252,16 @@ def _decision_errors(number: str, day: date | None, signer: str) -> dict[str, li
     elif len(signer) > MAX_SIGNER_CHARS:
         errors["decision_signer"] = [f"Tối đa {MAX_SIGNER_CHARS} ký tự."]
     return errors
+
+
+def _activation_errors(at: datetime | None, scheduled: bool, now: datetime) -> dict[str, list[str]]:
+    if at is not None and at.tzinfo is None:
+        return {"activate_at": ["Thời điểm áp dụng phải có múi giờ."]}
+    if scheduled and at is None:
+        return {"activate_at": ["Chọn ngày giờ bắt đầu áp dụng."]}
+    if scheduled and at <= now:
+        return {"activate_at": ["Thời điểm áp dụng phải ở tương lai; để áp dụng ngay, chọn \"Áp dụng ngay\"."]}
+    return {}
 
 
 def _audit(session: Session, version: ProcessVersion, action: str, actor_id: int | None, now: datetime,

@@ -212,3 +212,50 @@ def extensions(xml: str) -> list[tuple[str, str, str]]:
     root = etree.fromstring(xml.encode("utf-8"))
     return [(node.tag, json.dumps(dict(node.attrib), sort_keys=True), (node.text or "").strip())
             for node in root.iter(f"{{{SPIFF}}}*")]
+
+
+# Each element of a diagram selected in turn: the type the properties panel's header names (once the panel shows
+# that element), for every element whose type reads in English (all ASCII, as no Vietnamese wording is).
+HEADER_TYPES = """async (xml) => {
+  const modeler = window.studio.modeler;
+  await modeler.importXML(xml);
+  const registry = modeler.get('elementRegistry'), selection = modeler.get('selection');
+  const english = {};
+  for (const element of registry.filter((e) => e.type !== 'label')) {
+    selection.select(element);
+    let header = null;
+    for (let tries = 0; tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const id = document.querySelector('#properties input[name="id"]');
+      header = document.querySelector('#properties .bio-properties-panel-header-type');
+      if (header && id && id.value === element.id) break;
+    }
+    const type = header ? header.textContent : '(no header)';
+    if (/^[\\x00-\\x7f]*$/.test(type)) english[element.type] = type;
+  }
+  return english;
+}"""
+
+
+def test_the_properties_panel_names_element_types_and_dossier_actions_in_vietnamese(open_desk, live_server):
+    page = open_desk(DESK)
+    sign_in(page, "thietke.tinh")
+    page.goto("/thiet-ke")
+    row = page.get_by_role("row").filter(has_text="1.001612")
+    follow(page, row.get_by_role("button", name="Tạo bản nháp từ phiên bản 1"))
+    page.wait_for_function("() => window.studio !== undefined")
+    panel = page.locator("#properties")
+    expect(panel.locator(".bio-properties-panel-header-type")).to_have_text("Sơ đồ cộng tác")  # nothing selected
+    element(page, "ut_tiep_nhan").click()
+    expect(panel.locator(".bio-properties-panel-header-type")).to_have_text("Công việc của cán bộ (user task)")
+    expect(panel.locator(".bio-properties-panel-header-type")).to_have_css("text-transform", "uppercase")
+    offered = panel.get_by_label("Thao tác trên hồ sơ").locator("option").all_text_contents()
+    assert "Xác định phí, lệ phí phải thu (đầu bước thu phí)" in offered
+    assert "Ghi nhận thu phí, lệ phí (cuối bước thu phí)" in offered
+    assert [text for text in offered if text.isascii()] == []  # no action shown by its key
+    page.get_by_role("tab", name="Biểu mẫu").click()
+    expect(page.get_by_role("textbox", name=re.compile(r"^Giao diện biểu mẫu \(UI schema\)"))).to_be_visible()
+
+    for path in sorted((ROOT / "bpmn").glob("*/*.bpmn")):  # every element type the bundled procedures draw
+        english = page.evaluate(HEADER_TYPES, path.read_text(encoding="utf-8"))
+        assert english == {}, path.relative_to(ROOT / "bpmn")

@@ -88,6 +88,32 @@ def test_approval_needs_an_administrator_and_a_decision(factory, org, now, tmp_p
             approve_version(s, "thu-nghiem", 2, org["quantri.tinh"], now, **DECISION)
 
 
+def test_a_scheduled_approval_reports_the_missing_instant_with_the_decisions_errors(factory, org, now, tmp_path):
+    load(factory, folder(tmp_path, 2), now)
+    load(factory, folder(tmp_path, 3), now)
+    admin = org["quantri.tinh"]
+    cases = [  # (what the approver gave, the fields refused)
+        (dict(DECISION, signer=" ", activate_at=None), {"decision_signer", "activate_at"}),
+        (dict(DECISION, decision_number="", activate_at=now - timedelta(minutes=1)),
+         {"decision_number", "activate_at"}),
+        (dict(DECISION, activate_at=now), {"activate_at"}),
+    ]
+    for given, refused in cases:
+        with pytest.raises(ValidationFailed) as caught:
+            with unit_of_work(factory) as s:
+                approve_version(s, "thu-nghiem", 2, admin, now, scheduled=True, **given)
+        assert set(caught.value.errors) == refused
+    assert caught.value.errors["activate_at"] == [
+        "Thời điểm áp dụng phải ở tương lai; để áp dụng ngay, chọn \"Áp dụng ngay\"."]
+    with unit_of_work(factory) as s:
+        waiting = list_versions(s, "thu-nghiem")[0]
+        assert (waiting.status, waiting.approver_id, waiting.activate_at) == ("submitted", None, None)
+        assert s.scalar(select(Event).where(Event.action == "version_approved")) is None
+        later = now + timedelta(days=1)
+        version = approve_version(s, "thu-nghiem", 2, admin, now, scheduled=True, activate_at=later, **DECISION)
+        assert (version.status, version.activate_at) == ("approved", later)
+
+
 def test_the_author_never_approves_their_own_version(factory, org, now, tmp_path):
     with unit_of_work(factory) as s:
         both = create_user(s, "thietke.quantri", "Hà Minh Châu", "mat-khau-dai-du", now)

@@ -69,6 +69,17 @@ def test_a_designer_lists_procedures_and_makes_a_draft_from_a_version(client, or
         assert get_version(session, CODE, 2).author_id == org["thietke.tinh"]
 
 
+def test_every_dossier_action_and_the_ui_schema_are_offered_in_vietnamese(client, draft):
+    actions = {action["key"]: action["name"] for action in draft["actions"]}
+    assert {"assess_fee", "record_fee", "extend_due", "notify"} <= set(actions)
+    untranslated = {key for key, name in actions.items() if name == key or name.isascii()}
+    assert untranslated == set()
+    assert actions["assess_fee"].startswith("Xác định phí, lệ phí phải thu")
+    assert actions["record_fee"].startswith("Ghi nhận thu phí, lệ phí")
+    html = client.get(EDITOR).get_data(as_text=True)
+    assert re.search(r'<label class="code-label" for="form-ui">Giao diện biểu mẫu \(UI schema\)', html)
+
+
 def test_an_official_is_refused_and_an_administrator_only_reads(client, org, draft, factory):
     login(client, "motcua.tinh")
     for url in ("/thiet-ke", EDITOR):

@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from lxml import html as lxml_html
 from versionpages import CODE, RENAMED, SLUG, second_version
 from webpages import csrf_token, login
 
+from sqlalchemy import select
+
 from engine import get_version, list_versions
 from engine.infra.db import unit_of_work
+from engine.models import Event
 
 PAGE = f"/versions/{CODE}/2"
 DECISION = {"decision_number": "125/QĐ-UBND", "decision_date": "2026-03-01", "decision_signer": "Nguyễn Văn An"}
@@ -87,6 +91,48 @@ def test_an_incomplete_decision_is_shown_beside_its_fields_and_nothing_is_writte
     assert status_of(factory, 2) == "submitted"
     past = post(client, "approve", {**DECISION, "when": "at", "activate_at": "2020-01-01T08:00"})
     assert past.status_code == 422 and "Thời điểm áp dụng phải ở tương lai" in past.get_data(as_text=True)
+    assert status_of(factory, 2) == "submitted"
+
+
+def field_errors(page: str, form_action: str) -> dict[str, list[str]]:
+    """The errors the form shows, under the id of the field (or group's input) they sit beside."""
+    form = lxml_html.fromstring(page).xpath(f'//form[contains(@action, "{form_action}")]')[0]
+    shown = {}
+    for box in form.xpath('.//*[contains(@class, "field") and .//p[@class="field-error"]]'):
+        assert "has-error" in box.get("class").split()
+        name = box.xpath('.//input[@id and @type!="radio"] | .//textarea[@id]')[-1].get("id")
+        shown[name] = [p.text_content() for p in box.xpath('.//p[@class="field-error"]')]
+    return shown
+
+
+def test_a_missing_signer_and_a_scheduled_start_without_a_date_are_both_shown_and_nothing_is_written(
+        client, factory, waiting):
+    login(client, "quantri.tinh")
+    typed = {**DECISION, "decision_signer": "  ", "when": "at", "activate_at": ""}
+    response = post(client, "approve", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(page, "/approve") == {"decision-signer": ["Bắt buộc nhập người ký quyết định."],
+                                              "activate-at": ["Chọn ngày giờ bắt đầu áp dụng."]}
+    form = lxml_html.fromstring(page)
+    assert form.get_element_by_id("decision-number").get("value") == "125/QĐ-UBND"  # what was typed stays
+    assert form.xpath('//input[@name="when" and @value="at"]')[0].get("checked") is not None
+    everything = post(client, "approve", {"decision_number": "", "decision_date": "", "decision_signer": "",
+                                          "when": "at", "activate_at": "2020-01-01T08:00"})
+    assert set(field_errors(everything.get_data(as_text=True), "/approve")) == {
+        "decision-number", "decision-date", "decision-signer", "activate-at"}
+    with unit_of_work(factory) as session:
+        version = get_version(session, SLUG, 2)
+        assert (version.status, version.approver_id, version.activate_at) == ("submitted", None, None)
+        assert session.scalar(select(Event).where(Event.action == "version_approved")) is None
+
+
+def test_an_empty_reason_is_shown_beside_the_reasons_field(client, factory, waiting):
+    login(client, "quantri.tinh")
+    response = post(client, "reject", {"note": " "})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "/reject") == {"reject-note": ["Bắt buộc nêu lý do."]}
+    assert field_errors(response.get_data(as_text=True), "/approve") == {}  # the other form is left alone
     assert status_of(factory, 2) == "submitted"
 
 
