@@ -188,6 +188,7 @@ def diagram(code: str):
     found = dossier_diagram(db_session(), code, g.user.id, clock.now(), with_xml=True)
     return jsonify({"code": found.code, "diagrams": [
         {"key": shown.key, "label": diagram_label(part, shown), "xml": shown.xml,
+         "lanes": dict(shown.lane_roles),  # a lane is named by its role's key: the viewer shows the role's name
          "elements": {element.id: _element_data(element) for element in shown.elements if element.state != "pending"}}
         for part in found.parts for shown in part.diagrams]})
 

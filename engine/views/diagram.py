@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, defer
 
-from engine.models import Procedure, ProcessInstance, ProcessVersion, Unit, User, WorkItem
+from engine.models import Procedure, ProcessInstance, ProcessVersion, Role, Unit, User, WorkItem
 from engine.onestop.dossiers import view_dossier
 from engine.views.inbox import work_item_timing
 from engine.workflow.progress import VersionOutline, instance_runs, version_outline
@@ -77,6 +77,7 @@ class Diagram:
     called: bool  # a called sub-process, not the part's top process
     elements: tuple[DiagramElement, ...]  # document order, sequence flows included
     xml: str | None  # only when asked for
+    lane_roles: tuple[tuple[str, str], ...] = ()  # (lane name = role key, the role's name), with the xml only
 
     @property
     def steps(self) -> tuple[DiagramElement, ...]:
@@ -109,8 +110,8 @@ class DossierDiagram:
 def dossier_diagram(session: Session, code: str, user_id: int, now: datetime, *,
                     with_xml: bool = False) -> DossierDiagram:
     """The dossier's processes for a user who may see the dossier (the dossier page's rule, which shows every step
-    of every process of the dossier, partners' included); the BPMN text only `with_xml`. A bounded number of
-    queries, whatever the number of steps."""
+    of every process of the dossier, partners' included); the BPMN text, and the names of the roles its lanes
+    stand for, only `with_xml`. A bounded number of queries, whatever the number of steps."""
     dossier = view_dossier(session, code, user_id, now)
     instances = session.execute(
         select(ProcessInstance.id, ProcessInstance.process_version_id, ProcessInstance.status, ProcessInstance.state,
@@ -124,16 +125,27 @@ def dossier_diagram(session: Session, code: str, user_id: int, now: datetime, *,
         select(ProcessVersion, Procedure.name).join(Procedure, Procedure.id == ProcessVersion.procedure_id)
         .where(ProcessVersion.id.in_({row[1] for row in instances})).options(*deferred))}
     items = _work_items(session, dossier.id, now)
+    outlines = {version_id: version_outline(version) for version_id, (version, _) in versions.items()}
+    roles = _role_names(session, outlines.values()) if with_xml else {}  # the lanes are drawn from the XML
     parts = []
     for number, (instance_id, version_id, status, state, unit_name) in enumerate(instances):
         version, procedure_name = versions[version_id]
-        outline = version_outline(version)
+        outline = outlines[version_id]
         parts.append(ProcessPart(
             instance_id=instance_id, unit_name=unit_name, procedure_name=procedure_name,
             version_number=version.number, partner=number > 0, status=status,
             diagrams=_diagrams(instance_id, outline, instance_runs(state, outline), items.get(instance_id, []),
-                               version.files if with_xml else None, status in LIVE)))
+                               version.files if with_xml else None, status in LIVE, roles)))
     return DossierDiagram(dossier.code, tuple(parts))
+
+
+def _role_names(session: Session, outlines) -> dict[str, str]:
+    """The names the administration gives the roles the outlines' lanes are keyed by (a lane is a role's key)."""
+    keys = {element["lane"] for outline in outlines for found in outline.elements.values() for element in found
+            if element["lane"]}
+    if not keys:
+        return {}
+    return dict(session.execute(select(Role.key, Role.name).where(Role.key.in_(keys))).all())
 
 
 def _work_items(session: Session, dossier_id: int, now: datetime) -> dict[int, list[tuple[WorkItem, StepRun]]]:
@@ -159,7 +171,7 @@ def _work_items(session: Session, dossier_id: int, now: datetime) -> dict[int, l
 
 
 def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dict | None,
-              live: bool) -> tuple[Diagram, ...]:
+              live: bool, roles: dict[str, str]) -> tuple[Diagram, ...]:
     """One diagram per file of the part's processes; each element's standing in the process drawing it."""
     process_of = {run.task_id: run.process for run in runs}
     reached: dict[tuple[str, str], list] = defaultdict(list)  # every run: a flow into a step was taken all the same
@@ -191,9 +203,11 @@ def _diagrams(instance_id: int, outline: VersionOutline, runs, items, files: dic
                 state = states[element["id"]]
             shown.append(DiagramElement(element["id"], element["kind"], element["name"], state,
                                         tuple(steps.get(key, ()))))
+        lanes = dict.fromkeys(element["lane"] for element in elements if element["lane"] in roles)
         diagrams.append(Diagram(key=f"p{instance_id}-{len(diagrams)}", file=process.file, name=process.name,
                                 called=process.id != top, elements=tuple(shown),
-                                xml=files.get(process.file) if files is not None else None))
+                                xml=files.get(process.file) if files is not None else None,
+                                lane_roles=tuple((lane, roles[lane]) for lane in lanes)))
     return tuple(diagrams)
 
 

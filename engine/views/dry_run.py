@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.infra.errors import ValidationFailed
-from engine.models import Procedure, ProcessVersion
+from engine.models import Procedure, ProcessVersion, Role
 from engine.org import access
 from engine.workflow.catalog import version_bundle
 from engine.workflow.dry_run import (
@@ -47,6 +48,11 @@ class DryRunPage:
     outcome: Outcome | None = None
     paths: Paths | None = None
     overruns: list[Decimal | None] = field(default_factory=list)  # per run shown: working days past the due date
+    roles: dict[str, str] = field(default_factory=dict)  # role key (a lane's name) -> the role's name
+
+    def lane_name(self, lane: str | None) -> str | None:
+        """The name of the role a lane stands for, or the lane as the BPMN names it when no role has that key."""
+        return self.roles.get(lane, lane) if lane else lane
 
     @property
     def runs(self) -> list[Outcome]:
@@ -85,6 +91,7 @@ def dry_run_page(session: Session, code: str, number: int, user_id: int, now: da
             f"Quy trình không có bước (công việc) mã {', '.join(unknown)}."]})
     if not run:
         return page
+    page.roles = dict(session.execute(select(Role.key, Role.name)).all())
     if page.mode == "all":
         page.paths = dry_run_paths(session, meta, parsed, forms, received_at=page.received_at, pace=page.pace,
                                    choices=forced, data=data)

@@ -20,6 +20,9 @@ from engine.workflow.catalog import version_bundle
 
 
 RECEIVING_DESK = "Bộ phận Một cửa nơi tiếp nhận hồ sơ"
+# The fee step's fields (as engine.onestop.fees reads them) and the receipt number a dry run's fee record carries.
+FEE_DUE, FEE_AMOUNT, FEE_RECEIPT = "le_phi_phai_thu", "so_tien_phi", "so_bien_lai"
+SAMPLE_RECEIPT = "CT-000001"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class SimDossier:
     finished_at: datetime | None = None
     returned_at: datetime | None = None
     supplement_count: int = 0
+    fee_due_amount: int | None = None  # đồng, once the process assessed its fee (assess_fee)
 
     def apply_status(self, value: str | None, now: datetime) -> None:
         """A node's `dossier_status`, as the runtime projects it (no citizen withdrawal in a dry run)."""
@@ -241,11 +245,41 @@ def apply_action(setting: Setting, dossier: SimDossier, props: dict, data: dict,
     if action == "notify":
         return "Thông báo cho người nộp (khi chạy thử không gửi)."
     if action == "assess_fee":  # engine.onestop.fees: the amount the process computed becomes the fee due
-        due = data.get("le_phi_phai_thu")
-        return f"Mức phí phải thu: {_amount(due)}." if due is not None else "Quy trình không tính mức phí phải thu."
+        due = data.get(FEE_DUE)
+        if due is None:
+            return "Quy trình không tính mức phí phải thu."
+        if isinstance(due, float) and due.is_integer():
+            due = int(due)
+        dossier.fee_due_amount = due if isinstance(due, int) and not isinstance(due, bool) else None
+        return f"Mức phí phải thu: {_amount(due)}."
     if action == "record_fee":
-        return f"Ghi nhận thu phí {_amount(data.get('so_tien_phi'))}, biên lai số {data.get('so_bien_lai')}."
+        return _fee_record(dossier, data)
     raise ScriptError(f"Hành động hồ sơ '{action}' không được hỗ trợ.")
+
+
+def fee_sample(form: dict | None, dossier: SimDossier) -> dict:
+    """What the officer enters in the fee step when the designer typed nothing: the fee the process assessed
+    (the real form starts from it) and a receipt number the run's record shows as a sample."""
+    fields = (form or {}).get("properties") or {}
+    sample = {FEE_RECEIPT: SAMPLE_RECEIPT} if FEE_RECEIPT in fields else {}
+    if FEE_AMOUNT in fields and dossier.fee_due_amount is not None:
+        sample[FEE_AMOUNT] = dossier.fee_due_amount
+    return sample
+
+
+def _fee_record(dossier: SimDossier, data: dict) -> str:
+    """The fee record the fee step leaves, in words: the amount against the fee due, and the receipt."""
+    amount, receipt = data.get(FEE_AMOUNT), str(data.get(FEE_RECEIPT) or "").strip()
+    paid = _amount(amount) if amount is not None else "(chưa ghi số tiền)"
+    due = dossier.fee_due_amount
+    if due is None:
+        against = " (quy trình không tính mức phí phải thu)"
+    else:
+        against = " (đúng mức phải thu)" if amount == due else f" (khác mức phải thu {_amount(due)})"
+    if not receipt:
+        return f"Ghi nhận thu phí {paid}{against}, chưa có số biên lai."
+    sample = " (số biên lai mẫu khi chạy thử)" if receipt == SAMPLE_RECEIPT else ""
+    return f"Ghi nhận thu phí {paid}{against}, biên lai số {receipt}{sample}."
 
 
 def _amount(value) -> str:

@@ -10,7 +10,7 @@ from engine.infra.errors import MotcuaError
 from engine.org.calendar import budget_due, parse_budget
 from engine.spiff import simulation
 from engine.workflow.dry_run_parts import Decision, Outcome, Part, Setting, SimDossier, Step, apply_action, \
-    condition_names
+    condition_names, fee_sample
 from engine.workflow.form_samples import field_choices, sample_errors, sample_form
 from engine.workflow.helpers import helpers_for
 from engine.workflow.tasks import verdict
@@ -130,8 +130,12 @@ class Simulation:
         step, _, _ = inst.open.pop(task_id)
         form = inst.part.forms.get(step.form) if step.form else None
         typed = self.data.pop(step.element, None)
-        data = {**self._sample(form), **(typed or {})}
+        fee = fee_sample(form, self.out.dossier)  # the fee step: the assessed fee, a sample receipt number
+        data = {**self._sample(form), **fee, **(typed or {})}
         errors = self._errors(form, data)
+        if set(errors) & set(fee):  # the form wants them otherwise: its own sample values then
+            data = {**self._sample(form), **(typed or {})}
+            errors = self._errors(form, data)
         if errors:
             text = "; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items()))
             if typed:

@@ -61,6 +61,16 @@ def test_an_official_sees_the_current_step_marked_on_the_dossiers_diagram(open_d
     expect(due).to_have_text(re.compile(r"^Hạn \d\d/\d\d/2026 \d\d:\d\d$"))
     expect(due).not_to_have_class(re.compile(r"\blate\b"))
     expect(page.locator("#dossier-diagram-status")).to_be_hidden()
+    # the lanes read the roles' names, not the role keys the BPMN names them by
+    for lane, role in (("lane_mot_cua", "Công chức Bộ phận Một cửa"), ("lane_chuyen_vien", "Chuyên viên thụ lý"),
+                       ("lane_lanh_dao", "Lãnh đạo đơn vị"), ("lane_van_thu", "Văn thư")):
+        shown = element(page, lane).locator(".djs-visual text").text_content()  # its lines' tspans, run together
+        assert shown.replace(" ", "") == role.replace(" ", ""), (lane, shown)
+    # the due-time note sits clear of the gateway's label beside the step
+    label = page.locator(f'{CANVAS} g.djs-element[data-element-id="gw_tham_dinh_label"]').bounding_box()
+    note = due.bounding_box()
+    assert not (note["x"] < label["x"] + label["width"] and label["x"] < note["x"] + note["width"]
+                and note["y"] < label["y"] + label["height"] and label["y"] < note["y"] + note["height"]), (note, label)
     current = section.locator('li[data-element="ut_tham_dinh"]')
     expect(current).to_contain_text("Đang xử lý")
     expect(current).to_contain_text(APPRAISAL)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from engine import Forbidden, receive_dossier
 from engine.infra.db import unit_of_work
+from engine.models import Role
 from engine.views.diagram import dossier_diagram
 from engine.workflow.catalog import load_procedure
 from engine.workflow.messages import deliver_pending_messages
@@ -72,6 +73,17 @@ def test_the_bpmn_text_comes_with_the_diagram_when_asked(factory, org, now):
     found = diagram_of(factory, code, "motcua.tinh", org, now, with_xml=True)
     for shown in found.parts[0].diagrams:
         assert shown.xml.lstrip().startswith("<?xml") and "bpmndi:BPMNDiagram" in shown.xml
+
+
+def test_the_lanes_come_with_the_names_the_administration_gives_their_roles(factory, org, now):
+    code = receive(factory, org, now).code
+    with unit_of_work(factory) as s:
+        s.execute(update(Role).where(Role.key == "van_thu").values(name="Văn thư cơ quan"))
+        s.execute(update(Role).where(Role.key == "lanh_dao").values(key="lanh_dao_cu"))  # no role has its key now
+    main = diagram_of(factory, code, "motcua.tinh", org, now, with_xml=True).parts[0].diagrams[0]
+    assert main.lane_roles == (("mot_cua", "Công chức Bộ phận Một cửa"), ("chuyen_vien", "Chuyên viên thụ lý"),
+                               ("van_thu", "Văn thư cơ quan"))
+    assert diagram_of(factory, code, "motcua.tinh", org, now).parts[0].diagrams[0].lane_roles == ()  # no XML
 
 
 def test_a_called_sub_process_shows_its_current_step_and_the_call_activity_as_current(factory, org, now):
@@ -190,5 +202,6 @@ def test_statements_stay_few_and_the_same_however_long_the_history(factory, org,
         do(factory, org, "chuyenvien.vpdk", f"ut_{step}", {}, now + timedelta(hours=step))
     event.remove(db_engine, "before_cursor_execute", count)
     assert len(set(counts)) == 1, counts
-    # the dossier, the user's grants, the instances, their versions, the work items with their people's names
-    assert counts[0] <= 5, seen
+    # the dossier, the user's grants, the instances, their versions, the work items with their people's names,
+    # the names of the roles the lanes stand for
+    assert counts[0] <= 6, seen

@@ -45,6 +45,11 @@ def test_the_viewer_reads_each_diagram_with_its_elements_standing(client, factor
     assert desk["state"] == "current" and desk["late"] is False and desk["due"].startswith("Hạn ")
     assert main["elements"]["start"] == {"state": "done", "late": False}
     assert "ut_tham_dinh" not in main["elements"]  # pending elements are left out: the viewer draws them plain
+    # the lanes are named by role keys; the viewer shows the roles' names as the administration keeps them
+    assert main["lanes"] == {"mot_cua": "Công chức Bộ phận Một cửa", "chuyen_vien": "Chuyên viên thụ lý",
+                             "lanh_dao": "Lãnh đạo đơn vị", "van_thu": "Văn thư"}
+    assert data["diagrams"][1]["lanes"] == {"chuyen_vien": "Chuyên viên thụ lý",
+                                            "mot_cua": "Công chức Bộ phận Một cửa"}
     assert [d["label"] for d in data["diagrams"][1:]] == [
         "Quy trình con: Yêu cầu bổ sung, hoàn thiện hồ sơ",
         "Quy trình con: Trả kết quả giải quyết thủ tục hành chính",

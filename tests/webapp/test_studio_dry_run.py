@@ -113,3 +113,19 @@ def test_a_draft_that_fails_validation_shows_its_findings(client, org, factory, 
     html = client.get(f"/thiet-ke/{CODE}/phien-ban/2/chay-thu").get_data(as_text=True)
     assert "Bản nháp chưa hợp lệ, chưa chạy thử được" in html and "sai vai tro" in html
     assert "Kết quả chạy thử" not in html
+
+
+def test_the_steps_name_their_roles_and_the_fee_record_reads_as_a_sample(client, org):
+    login(client, "thietke.tinh")
+    html = client.get("/thiet-ke/2.000815/phien-ban/1/chay-thu").get_data(as_text=True)  # chung-thuc-ban-sao
+    table = html[html.index('class="table dry-run-steps"'):]
+    table = table[:table.index("</table>")]
+    desk = table[table.index('<code class="muted">ut_tiep_nhan</code>'):]
+    desk = desk[:desk.index("</tr>")]
+    # the lane's role as the administration names it, its key below as the step's id is
+    assert "<td>Công chức Bộ phận Một cửa<br><code class=\"muted\">mot_cua</code></td>" in desk
+    assert all(name in table for name in ("Chuyên viên thụ lý", "Lãnh đạo đơn vị", "Văn thư"))
+    assert "Mức phí phải thu: 2.000 đồng." in table
+    assert ("Ghi nhận thu phí 2.000 đồng (đúng mức phải thu), biên lai số CT-000001 "
+            "(số biên lai mẫu khi chạy thử).") in table
+    assert "Nội dung chạy thử" not in table and "1 đồng" not in table

@@ -8,20 +8,68 @@ import "./dossier_diagram.css";
 
 const ZOOM_STEP = 1.25;
 
+// A lane is named by its role's key (mot_cua, chuyen_vien …): officials read the name the administration gives
+// the role.
+function nameLanes(viewer, lanes) {
+  const registry = viewer.get("elementRegistry");
+  const graphics = viewer.get("graphicsFactory");
+  for (const lane of registry.filter((element) => element.type === "bpmn:Lane")) {
+    const semantic = lane.businessObject;
+    const name = semantic && Object.hasOwn(lanes || {}, semantic.name) ? lanes[semantic.name] : null;
+    if (!name) continue;  // no role by that key: the lane keeps what the BPMN says
+    semantic.name = name;
+    graphics.update("shape", lane, registry.getGraphics(lane));
+  }
+}
+
+const DUE_GAP = 3;
+const LANES = new Set(["bpmn:Lane", "bpmn:Participant"]);  // a note may cross into the next lane
+
+function overlapArea(a, b) {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return width > 0 && height > 0 ? width * height : 0;
+}
+
+// The due-time note sits just outside the step, as wide as the step (wrapping if need be): below it, unless it
+// would cover another element or label there — then above it if that covers less.
+function addDueNote(viewer, shape, note) {
+  const registry = viewer.get("elementRegistry");
+  const overlays = viewer.get("overlays");
+  Object.assign(note.style, {
+    width: `${shape.width}px`, boxSizing: "border-box", whiteSpace: "normal", textAlign: "center",
+    fontSize: "10px", lineHeight: "1.2", padding: "1px 3px",
+  });
+  const below = { position: { top: shape.height + DUE_GAP, left: 0 }, html: note };
+  const id = overlays.add(shape.id, "diagram-due", below);
+  const height = note.offsetHeight || 28;
+  const holds = (other) => other.x <= shape.x && other.y <= shape.y  // e.g. the expanded sub-process around it
+    && other.x + other.width >= shape.x + shape.width && other.y + other.height >= shape.y + shape.height;
+  const others = registry.filter((other) => other !== shape && other.parent && !other.waypoints && !holds(other)
+    && !LANES.has(other.type));
+  const covered = (top) => others.reduce((sum, other) => sum + overlapArea(
+    { x: shape.x, y: shape.y + top, width: shape.width, height }, other), 0);
+  const coveredBelow = covered(below.position.top);
+  if (coveredBelow > 0 && covered(-height - DUE_GAP) < coveredBelow) {
+    overlays.remove(id);
+    overlays.add(shape.id, "diagram-due", { position: { top: -height - DUE_GAP, left: 0 }, html: note });
+  }
+}
+
 function markElements(viewer, elements) {
   const registry = viewer.get("elementRegistry");
   const canvas = viewer.get("canvas");
-  const overlays = viewer.get("overlays");
   for (const [id, element] of Object.entries(elements)) {
-    if (!registry.get(id)) continue;
+    const shape = registry.get(id);
+    if (!shape) continue;
     canvas.addMarker(id, `diagram-${element.state}`);
     if (element.late) canvas.addMarker(id, "diagram-late");
-    if (element.due) {
+    if (element.due && !shape.waypoints) {
       const note = document.createElement("div");
       note.className = element.late ? "diagram-due late" : "diagram-due";
       note.textContent = element.due;
       if (element.remaining && !element.late) note.title = element.remaining;
-      overlays.add(id, "diagram-due", { position: { bottom: -4, left: 0 }, html: note });
+      addDueNote(viewer, shape, note);
     }
   }
 }
@@ -80,6 +128,7 @@ async function main() {
         if (!diagram || shown === key) return;
         await viewer.importXML(diagram.xml);
         shown = key;
+        nameLanes(viewer, diagram.lanes);
         markElements(viewer, diagram.elements);
         fit(viewer);
         container.dataset.shown = key;
