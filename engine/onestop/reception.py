@@ -92,7 +92,7 @@ def receive_dossier(
     session: Session, *, procedure_code: str, applicant: dict, channel: str, received_at: datetime,
     receiving_unit_code: str, actor_id: int | None, now: datetime, deciding_unit_code: str | None = None,
     components: list[str] | None = None, return_method: str = "desk", return_address: str = "",
-    ask_duplicate: bool = False, submitted: bool = False,
+    ask_duplicate: bool = False, submitted: bool = False, by_name: bool = False,
 ) -> Receipt:
     """Receive a complete dossier: number it, compute its due date, set status 2 and start its process.
 
@@ -100,7 +100,8 @@ def receive_dossier(
     secret but no due date, register number or process until the desk receives it (onestop.online); its
     components need not be complete yet. `components` names the ticked thành phần hồ sơ; None (callers that do
     not record them) skips the check. With `ask_duplicate` (the desk and the API, until the officer confirms),
-    a likely duplicate (same procedure, unit and applicant id number that day) is a LikelyDuplicate."""
+    a likely duplicate (same procedure, unit and applicant id number that day; `by_name`, the desk form's, also
+    the same name when neither gives an id number) is a LikelyDuplicate."""
     errors = applicant_errors(applicant)
     if channel not in CHANNELS:
         errors.setdefault("channel", []).append(f"Kênh phải là một trong: {', '.join(CHANNELS)}.")
@@ -125,7 +126,7 @@ def receive_dossier(
     else:
         deciding_id = procedure.deciding_unit_id or receiving.id
     if ask_duplicate:
-        check_duplicate(session, procedure.id, receiving.id, applicant, received_at)
+        check_duplicate(session, procedure.id, receiving.id, applicant, received_at, by_name=by_name)
     secret = new_secret()
     dossier = Dossier(
         code=next_dossier_code(session, receiving, received_at), procedure_id=procedure.id,
@@ -193,7 +194,8 @@ def receive_at_desk(
         receipt = receive_dossier(
             session, procedure_code=procedure_code, applicant=applicant, channel=channel, received_at=now,
             receiving_unit_code=unit.code, actor_id=actor_id, now=now, components=components,
-            return_method=return_method, return_address=return_address, ask_duplicate=not confirm_duplicate)
+            return_method=return_method, return_address=return_address, ask_duplicate=not confirm_duplicate,
+            by_name=True)  # the form sent again after Back has a new token: nothing else tells it apart
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, {**errors, **_merge(errors, exc.errors)}) from exc
     except LikelyDuplicate as exc:

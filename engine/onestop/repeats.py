@@ -35,13 +35,15 @@ class LikelyDuplicate(FieldConflict):
     receive again."""
 
 
-def check_duplicate(session: Session, procedure_id: int, unit_id: int, applicant: dict, at: datetime) -> None:
+def check_duplicate(session: Session, procedure_id: int, unit_id: int, applicant: dict, at: datetime, *,
+                    by_name: bool = False) -> None:
     """A LikelyDuplicate when a dossier of the procedure with the applicant's id number was received (or
-    submitted online) at the unit on the same day (Vietnam time) and not refused; without an id number, one
-    with the applicant's name (as typed) and no id number either: the same form sent again after Back."""
+    submitted online) at the unit on the same day (Vietnam time) and not refused; `by_name` (the desk form),
+    without an id number, one with the applicant's name (as typed) and no id number either: the same form sent
+    again after Back. Other systems' repeats are told apart by their Idempotency-Key."""
     id_number = (applicant or {}).get("id_number")
     name = ((applicant or {}).get("name") or "").strip()
-    if not id_number and not name:
+    if not id_number and not (by_name and name):
         return
     day = at.astimezone(VN_TZ).date()
     begin = datetime.combine(day, time(0), VN_TZ)

@@ -64,6 +64,11 @@ def test_without_an_id_number_the_same_name_the_same_day_asks_for_confirmation(f
     at_desk(factory, org, now + timedelta(minutes=3), applicant={"name": "Lê Văn Khánh Hòa"})  # another name
     at_desk(factory, org, now + timedelta(minutes=4), applicant=nameless, confirm_duplicate=True)
     assert dossiers(factory) == 3
+    for _ in range(2):  # another system's repeats carry their Idempotency-Key: a name alone does not stop them
+        with unit_of_work(factory) as s:
+            receive_for_integration(s, actor_id=org["motcua.tinh"], procedure_code="dinh-chinh-gcn",
+                                    applicant=nameless, channel="direct", received_at=now, now=now)
+    assert dossiers(factory) == 5
 
 
 @pytest.mark.parametrize("changes", [
