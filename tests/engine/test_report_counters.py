@@ -118,6 +118,27 @@ def test_a_dossier_due_later_today_is_not_yet_overdue(tmp_path, factory, org, no
 
 
 
+def test_counters_kept_before_revision_0020_are_counted_again_by_the_upgrade(request, tmp_path, factory, org, now,
+                                                                              db_engine):
+    """Revision 0020 empties the counters that missed scans stored with a dossier; the upgrade counts again."""
+    _procedure(tmp_path, factory, now)
+    _receive(factory, org, now)
+    kept = _counters(factory)
+    rows = all_rows(db_engine)
+    stale = [dict(row, received_direct=row["received_direct"] + 1)  # figures kept wrong by the earlier code
+             for row in rows["dossier_stat"]]
+    assert stale
+    rows["dossier_stat"] = stale
+    old = database_at(request, db_engine.dialect.name, "0019")
+    with old.begin() as conn:
+        insert_rows(conn, rows)
+    migrate.upgrade(old)
+    old_factory = make_sessionmaker(old)
+    with unit_of_work(old_factory) as s:
+        assert ensure_report_counters(s) == 1
+    assert _counters(old_factory) == kept
+
+
 def test_an_older_database_is_counted_once_after_the_upgrade(request, tmp_path, factory, org, now, db_engine):
     _procedure(tmp_path, factory, now)
     _receive(factory, org, now)
