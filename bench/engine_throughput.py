@@ -65,34 +65,34 @@ def spiff_serialized(parsed, instances: int) -> float:
 
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     engine = spiff.make_script_engine()
-    start = time.perf_counter()
-    for _ in range(instances):
-        wf = spiff.new_workflow(parsed, engine)
-        spiff.advance(wf, NOW)
-        state = serializer.serialize_json(wf)
-        for i in range(TASKS):
-            wf = serializer.deserialize_json(state)
-            wf.script_engine = engine
-            task = spiff.ready_user_tasks(wf)[0]
-            spiff.complete_user_task(wf, NOW, task.task_id, form_data(i))
-            state = serializer.serialize_json(wf)
-    return instances * TASKS / (time.perf_counter() - start)
+
+    def load(state: str):
+        wf = serializer.deserialize_json(state)
+        wf.script_engine = engine
+        return wf
+
+    return _persisted_in_memory(parsed, instances, engine, serializer.serialize_json, load)
 
 
 def spiff_motcua_state(parsed, instances: int) -> float:
     """(b) with motcua's stored state instead of SpiffWorkflow's serializer (the specs left out: the engine takes
     them from the version's cached parse): the SpiffWorkflow part of a persisted completion, without a database."""
     engine = spiff.make_script_engine()
+    return _persisted_in_memory(parsed, instances, engine, spiff.dump, lambda state: spiff.load(state, parsed, engine))
+
+
+def _persisted_in_memory(parsed, instances: int, engine, dump, load) -> float:
+    """Completions per second with the workflow loaded from its state before each task and dumped after it."""
     start = time.perf_counter()
     for _ in range(instances):
         wf = spiff.new_workflow(parsed, engine)
         spiff.advance(wf, NOW)
-        state = spiff.dump(wf)
+        state = dump(wf)
         for i in range(TASKS):
-            wf = spiff.load(state, parsed, engine)
+            wf = load(state)
             task = spiff.ready_user_tasks(wf)[0]
             spiff.complete_user_task(wf, NOW, task.task_id, form_data(i))
-            state = spiff.dump(wf)
+            state = dump(wf)
     return instances * TASKS / (time.perf_counter() - start)
 
 

@@ -11,6 +11,7 @@ from engine.infra.audit import record_event
 from engine.infra.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Delegation, Membership, Procedure, Role, Unit, User
 from engine.org import access
+from engine.org.roles import role_names
 from engine.org.accounts import get_unit, get_user
 from engine.workflow.catalog import get_procedure
 
@@ -113,7 +114,7 @@ def delegations_page(session: Session, actor_id: int, now: datetime, state: str 
     """The administrator's list of delegations (optionally of one state) with the choices of the form."""
     access.check_admin(access.grants_of(session, actor_id))
     names = dict(session.execute(select(User.id, User.full_name)).all())
-    roles = dict(session.execute(select(Role.key, Role.name)).all())
+    roles = role_names(session)
     units = {row.id: row for row in session.scalars(select(Unit))}
     procedures = list(session.execute(select(Procedure.id, Procedure.code, Procedure.name)
                                       .order_by(Procedure.name)).all())

@@ -10,13 +10,11 @@ from engine.infra.audit import record_event
 from engine.infra.errors import Conflict, ValidationFailed
 from engine.models import Dossier
 from engine.onestop.lifecycle import STATE_RULES, dossier_for_action
+from engine.workflow.actions import AMOUNT, DUE_AMOUNT, DUE_BASIS, METHOD, REASON, RECEIPT  # noqa: F401
 from engine.workflow.catalog import version_bundle
 
 MAX_FEE = 10**13  # đồng: above any levy, so a slip of the keyboard is caught before it reaches the register
 FEE_STEP_ACTION = "record_fee"  # the dossier_action of the node ending a process's fee step (common_thu_phi)
-# What the fee step reads (bpmn/common/forms/thu_phi.json) and what a process computes before it (its scripts).
-AMOUNT, RECEIPT, METHOD, REASON = "so_tien_phi", "so_bien_lai", "hinh_thuc_thanh_toan", "ly_do_khac_muc_phi"
-DUE_AMOUNT, DUE_BASIS = "le_phi_phai_thu", "cach_tinh_phi"
 REASON_MAX = 500
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Role, Unit
+from engine.models import Unit
 from engine.org.accounts import role_delegates, role_holders
+from engine.org.roles import role_names
 from engine.workflow.catalog import get_procedure, version_bundle
 
 
@@ -40,7 +41,7 @@ def unstaffed_lanes(session: Session, procedure_code: str, receiving_unit_ids: l
     codes = {where for _, where in lanes if where not in ("receiving", "deciding")}
     unit_ids = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()) if codes else {}
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
-    roles = dict(session.execute(select(Role.key, Role.name)).all())
+    roles = role_names(session)
     staffed: dict[tuple[str, int], bool] = {}
     found = []
     for receiving in receiving_unit_ids:

@@ -15,6 +15,12 @@ from engine.org import access
 KEY = re.compile(r"[a-z][a-z0-9_]{1,39}")  # a lane name: lowercase identifier, e.g. chuyen_vien
 
 
+def role_names(session: Session, keys=None) -> dict[str, str]:
+    """The name administrators give each role (of `keys`, else all), by key: what a lane of that key reads as."""
+    query = select(Role.key, Role.name)
+    return dict(session.execute(query.where(Role.key.in_(keys)) if keys is not None else query).all())
+
+
 def list_roles(session: Session, actor_id: int) -> list[tuple[Role, int]]:
     """Every role by key, with how many memberships it has."""
     access.check_admin(access.grants_of(session, actor_id))

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, defer
 
-from engine.models import Procedure, ProcessInstance, ProcessVersion, Role, Unit, User, WorkItem
+from engine.models import Procedure, ProcessInstance, ProcessVersion, Unit, User, WorkItem
 from engine.onestop.dossiers import view_dossier
+from engine.org.roles import role_names
 from engine.views.inbox import work_item_timing
 from engine.workflow.progress import VersionOutline, instance_runs, version_outline
 
@@ -143,9 +144,7 @@ def _role_names(session: Session, outlines) -> dict[str, str]:
     """The names the administration gives the roles the outlines' lanes are keyed by (a lane is a role's key)."""
     keys = {element["lane"] for outline in outlines for found in outline.elements.values() for element in found
             if element["lane"]}
-    if not keys:
-        return {}
-    return dict(session.execute(select(Role.key, Role.name).where(Role.key.in_(keys))).all())
+    return role_names(session, keys) if keys else {}
 
 
 def _work_items(session: Session, dossier_id: int, now: datetime) -> dict[int, list[tuple[WorkItem, StepRun]]]:

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.infra.errors import ValidationFailed
-from engine.models import Procedure, ProcessVersion, Role
+from engine.models import Procedure, ProcessVersion
 from engine.org import access
+from engine.org.roles import role_names
 from engine.workflow.catalog import version_bundle
 from engine.workflow.dry_run import (
     GATE_PREFIX,
@@ -91,7 +91,7 @@ def dry_run_page(session: Session, code: str, number: int, user_id: int, now: da
             f"Quy trình không có bước (công việc) mã {', '.join(unknown)}."]})
     if not run:
         return page
-    page.roles = dict(session.execute(select(Role.key, Role.name)).all())
+    page.roles = role_names(session)
     if page.mode == "all":
         page.paths = dry_run_paths(session, meta, parsed, forms, received_at=page.received_at, pace=page.pace,
                                    choices=forced, data=data)

@@ -9,6 +9,10 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 Action = Callable[..., None]  # (run: runtime.InstanceRun, properties: dict, task data: dict) -> None
+# The task data the fee actions read (assess_fee, record_fee): the fee step's form (bpmn/common/forms/thu_phi.json)
+# and what a process computes before it (its scripts); the domain's fees and the dry run read the same names.
+AMOUNT, RECEIPT, METHOD, REASON = "so_tien_phi", "so_bien_lai", "hinh_thuc_thanh_toan", "ly_do_khac_muc_phi"
+DUE_AMOUNT, DUE_BASIS = "le_phi_phai_thu", "cach_tinh_phi"
 _table: Mapping[str, Action] = MappingProxyType({})
 
 

@@ -16,13 +16,12 @@ from engine.infra.errors import Conflict, ScriptError, ValidationFailed
 from engine.models import Procedure, Unit
 from engine.org.calendar import WorkCalendar, unit_calendar
 from engine.org.due_rules import due_mover, reception_due, restarted_due
+from engine.workflow.actions import AMOUNT, DUE_AMOUNT, RECEIPT
 from engine.workflow.catalog import version_bundle
 
 
 RECEIVING_DESK = "Bộ phận Một cửa nơi tiếp nhận hồ sơ"
-# The fee step's fields (as engine.onestop.fees reads them) and the receipt number a dry run's fee record carries.
-FEE_DUE, FEE_AMOUNT, FEE_RECEIPT = "le_phi_phai_thu", "so_tien_phi", "so_bien_lai"
-SAMPLE_RECEIPT = "CT-000001"
+SAMPLE_RECEIPT = "CT-000001"  # the receipt number a dry run's fee record carries
 
 
 @dataclass(frozen=True)
@@ -245,7 +244,7 @@ def apply_action(setting: Setting, dossier: SimDossier, props: dict, data: dict,
     if action == "notify":
         return "Thông báo cho người nộp (khi chạy thử không gửi)."
     if action == "assess_fee":  # engine.onestop.fees: the amount the process computed becomes the fee due
-        due = data.get(FEE_DUE)
+        due = data.get(DUE_AMOUNT)
         if due is None:
             return "Quy trình không tính mức phí phải thu."
         if isinstance(due, float) and due.is_integer():
@@ -261,15 +260,15 @@ def fee_sample(form: dict | None, dossier: SimDossier) -> dict:
     """What the officer enters in the fee step when the designer typed nothing: the fee the process assessed
     (the real form starts from it) and a receipt number the run's record shows as a sample."""
     fields = (form or {}).get("properties") or {}
-    sample = {FEE_RECEIPT: SAMPLE_RECEIPT} if FEE_RECEIPT in fields else {}
-    if FEE_AMOUNT in fields and dossier.fee_due_amount is not None:
-        sample[FEE_AMOUNT] = dossier.fee_due_amount
+    sample = {RECEIPT: SAMPLE_RECEIPT} if RECEIPT in fields else {}
+    if AMOUNT in fields and dossier.fee_due_amount is not None:
+        sample[AMOUNT] = dossier.fee_due_amount
     return sample
 
 
 def _fee_record(dossier: SimDossier, data: dict) -> str:
     """The fee record the fee step leaves, in words: the amount against the fee due, and the receipt."""
-    amount, receipt = data.get(FEE_AMOUNT), str(data.get(FEE_RECEIPT) or "").strip()
+    amount, receipt = data.get(AMOUNT), str(data.get(RECEIPT) or "").strip()
     paid = _amount(amount) if amount is not None else "(chưa ghi số tiền)"
     due = dossier.fee_due_amount
     if due is None:

@@ -58,6 +58,16 @@ def element(page, element_id: str):
     return page.locator(f'.djs-element[data-element-id="{element_id}"]')
 
 
+def draft_of(page, code: str):
+    """The designer signed in, in the editor of a new draft of the procedure's version 1."""
+    sign_in(page, "thietke.tinh")
+    page.goto("/thiet-ke")
+    row = page.get_by_role("row").filter(has_text=code)
+    follow(page, row.get_by_role("button", name="Tạo bản nháp từ phiên bản 1"))
+    page.wait_for_function("() => window.studio !== undefined")
+    return page
+
+
 def save(page) -> None:
     with page.expect_response(re.compile(r"/luu$")):
         page.get_by_role("button", name="Lưu", exact=True).click()
@@ -190,12 +200,7 @@ ROUND_TRIP = """async (xml) => {
 def test_every_bundled_diagram_keeps_what_motcua_and_spiffarena_read_through_the_modeler(open_desk, live_server):
     """Opening and saving a file in the modeler keeps every spiffworkflow extension (properties, scripts, message
     payloads …), lane, condition and timer: the studio can edit the bundled procedures and SpiffArena's files."""
-    page = open_desk(DESK)
-    sign_in(page, "thietke.tinh")
-    page.goto("/thiet-ke")
-    row = page.get_by_role("row").filter(has_text="2.000815")
-    follow(page, row.get_by_role("button", name="Tạo bản nháp từ phiên bản 1"))
-    page.wait_for_function("() => window.studio !== undefined")
+    page = draft_of(open_desk(DESK), "2.000815")
     files = sorted((ROOT / "bpmn").glob("*/*.bpmn"))
     assert len(files) > 10
     for path in files:
@@ -238,12 +243,7 @@ HEADER_TYPES = """async (xml) => {
 
 
 def test_the_properties_panel_names_element_types_and_dossier_actions_in_vietnamese(open_desk, live_server):
-    page = open_desk(DESK)
-    sign_in(page, "thietke.tinh")
-    page.goto("/thiet-ke")
-    row = page.get_by_role("row").filter(has_text="1.001612")
-    follow(page, row.get_by_role("button", name="Tạo bản nháp từ phiên bản 1"))
-    page.wait_for_function("() => window.studio !== undefined")
+    page = draft_of(open_desk(DESK), "1.001612")
     panel = page.locator("#properties")
     expect(panel.locator(".bio-properties-panel-header-type")).to_have_text("Sơ đồ cộng tác")  # nothing selected
     element(page, "ut_tiep_nhan").click()

@@ -118,6 +118,15 @@ def test_a_dossier_due_later_today_is_not_yet_overdue(tmp_path, factory, org, no
 
 
 
+def _upgraded(request, db_engine, revision: str, rows: dict):
+    """A database at `revision` holding `rows`, upgraded to the head; its session factory."""
+    old = database_at(request, db_engine.dialect.name, revision)
+    with old.begin() as conn:
+        insert_rows(conn, rows)
+    migrate.upgrade(old)
+    return make_sessionmaker(old)
+
+
 def test_counters_kept_before_revision_0020_are_counted_again_by_the_upgrade(request, tmp_path, factory, org, now,
                                                                               db_engine):
     """Revision 0020 empties the counters that missed scans stored with a dossier; the upgrade counts again."""
@@ -129,11 +138,7 @@ def test_counters_kept_before_revision_0020_are_counted_again_by_the_upgrade(req
              for row in rows["dossier_stat"]]
     assert stale
     rows["dossier_stat"] = stale
-    old = database_at(request, db_engine.dialect.name, "0019")
-    with old.begin() as conn:
-        insert_rows(conn, rows)
-    migrate.upgrade(old)
-    old_factory = make_sessionmaker(old)
+    old_factory = _upgraded(request, db_engine, "0019", rows)
     with unit_of_work(old_factory) as s:
         assert ensure_report_counters(s) == 1
     assert _counters(old_factory) == kept
@@ -147,11 +152,7 @@ def test_an_older_database_is_counted_once_after_the_upgrade(request, tmp_path, 
     kept = _counters(factory)
     rows = all_rows(db_engine)
     rows["dossier_stat"] = []  # the counters did not exist before revision 0016
-    old = database_at(request, db_engine.dialect.name, "0015")
-    with old.begin() as conn:
-        insert_rows(conn, rows)
-    migrate.upgrade(old)
-    old_factory = make_sessionmaker(old)
+    old_factory = _upgraded(request, db_engine, "0015", rows)
     with unit_of_work(old_factory) as s:
         assert ensure_report_counters(s) == 2
     with unit_of_work(old_factory) as s:
