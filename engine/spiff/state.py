@@ -12,6 +12,8 @@ import json
 from functools import lru_cache
 from uuid import UUID
 
+import orjson
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default import workflow as task_converters
@@ -146,16 +148,33 @@ _ENCODER = create_encoder(_ENCODING)
 _VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
 
 
+_ORJSON_DEFAULT = _ENCODER().default  # what the library's encoder does with objects JSON has no form for
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS  # those go to it too
+
+
 def dump(workflow: BpmnWorkflow) -> str:
-    """The instance state as compact JSON, without any spec; safe to call from several threads at once."""
+    """The instance state as compact JSON, without any spec; safe to call from several threads at once.
+
+    orjson writes it (a tenth of the standard library's time for a 6 KB state), handing datetimes and other
+    objects to the library's converters as its encoder would. What orjson cannot write (an integer beyond 64
+    bits, a key that is not text) is written by the standard library, as before. Unlike it, orjson writes a
+    NaN or an infinity as null: step forms refuse them (workflow.forms), and no converter of the library
+    keeps a UUID object, which orjson would write as plain text."""
     dct = _ENCODING.convert(workflow)
     dct[_VERSION_KEY] = VERSION
-    return json.dumps(dct, cls=_ENCODER, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return orjson.dumps(dct, default=_ORJSON_DEFAULT, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(dct, cls=_ENCODER, separators=(",", ":"), ensure_ascii=False)
 
 
 def load(state: str, parsed: ParsedVersion, script_engine) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state and re-attach the sandboxed script engine."""
-    dct = json.loads(state)
+    """Rebuild a workflow from stored state and re-attach the sandboxed script engine (orjson reads it; what
+    only the standard library reads, NaN and infinities an older release wrote, is read by it)."""
+    try:
+        dct = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        dct = json.loads(state)
     if dct.get(_VERSION_KEY) != VERSION:
         raise ValueError(f"stored state has serializer version {dct.get(_VERSION_KEY)}, expected {VERSION}")
     dct.pop(_VERSION_KEY)

@@ -1,10 +1,10 @@
 """Form data checks against a task's JSON Schema, reported field by field."""
 from __future__ import annotations
 
+import math
+import re
 from collections import OrderedDict
 from threading import Lock
-
-import re
 
 from jsonschema import Draft202012Validator
 from referencing import Registry
@@ -53,9 +53,10 @@ def field_errors(validator: Draft202012Validator, data, prefix: str = "") -> dic
 
 
 def validate_form(schema: dict | None, data: dict) -> dict:
-    """Check task form data; unknown keys are refused even when the schema does not say so. Over-long texts are
-    refused first, before any pattern of the form runs on them."""
-    errors = _overlong(data) or field_errors(form_validator(_NO_FORM if schema is None else schema), data)
+    """Check task form data; unknown keys are refused even when the schema does not say so. Over-long texts and
+    numbers JSON cannot hold (NaN, infinities: a JSON body may carry them) are refused first, before any
+    pattern of the form runs on them."""
+    errors = _unstorable(data) or field_errors(form_validator(_NO_FORM if schema is None else schema), data)
     if errors:
         raise ValidationFailed("Dữ liệu biểu mẫu chưa hợp lệ.", errors)
     return data
@@ -106,14 +107,16 @@ def _constrained(branches: list) -> set[str]:
     return names
 
 
-def _overlong(value, path: str = "") -> dict[str, list[str]]:
-    """Paths of texts longer than TEXT_MAX, at any depth of the data."""
+def _unstorable(value, path: str = "") -> dict[str, list[str]]:
+    """Paths of texts longer than TEXT_MAX and of numbers that are not finite, at any depth of the data."""
     if isinstance(value, str):
         return {path or "_": [f"Tối đa {TEXT_MAX} ký tự."]} if len(value) > TEXT_MAX else {}
+    if isinstance(value, float):
+        return {} if math.isfinite(value) else {path or "_": ["Số không hợp lệ."]}
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     found: dict[str, list[str]] = {}
     for key, item in items:
-        found.update(_overlong(item, f"{path}.{key}" if path else str(key)))
+        found.update(_unstorable(item, f"{path}.{key}" if path else str(key)))
     return found
 
 

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import orjson
+
 
 @dataclass
 class ItemRow:
@@ -82,8 +84,13 @@ def _json_default(value):
 
 
 def bind_json(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                                                 default=_json_default)
+    """Compact JSON as the standard library writes it (orjson, about ten times faster, where it can)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, keys that are not text, what nothing can write
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
 def pg_save_values(instance: InstanceRow, now: datetime, dossier: DossierFacts | None, completed: dict | None,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.infra.db import Precompiled, fetch
+from engine.infra.db import Precompiled, fetch, fetch_first
 from engine.models import Dossier, Event, Message, ProcessInstance, ProcessVersion, WorkItem
 from engine.org import access
 from engine.workflow.rows import DossierFacts, InstanceRow, ItemRow, Loaded, pg_save_values
@@ -153,7 +153,7 @@ def lock_and_load_item(session: Session, item_id: int, user_id: int | None = Non
     user's grants may come with them (then `access.grants_of` finds them kept)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql" and user_id is not None:
-        rows = fetch(connection, _LOCK_ITEM_WITH_GRANTS, {"item_id": item_id, "user_id": user_id})
+        rows = fetch_first(connection, _LOCK_ITEM_WITH_GRANTS, {"item_id": item_id, "user_id": user_id})
         if not rows:
             return None
         access.keep_grants(session, user_id, [row[_ITEM_END:] for row in rows])

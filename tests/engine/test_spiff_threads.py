@@ -66,3 +66,27 @@ def _task_data(workflow, task_id: str) -> dict:
     from uuid import UUID
 
     return workflow.get_task_from_id(UUID(task_id)).data
+
+
+def test_a_state_holds_what_only_the_standard_json_library_writes():
+    """States are written by orjson and read back by it; what it cannot write (an integer beyond 64 bits, a
+    key that is not text) or read (NaN, an infinity) goes through the standard library, as before."""
+    parsed = spiff.parse_version({"p.bpmn": linear_user_tasks("tthc_json", 2)}, "tthc_json")
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    workflow = spiff.new_workflow(parsed, spiff.make_script_engine())
+    spiff.advance(workflow, now)
+    unusual = {"lon": 2 ** 70, "khoa_so": {3: "ba"}, "luc": datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ),
+               "chu": "Trường \u2028 \"ngoặc\" \\ \n", "so": [1.5, -0.0, 10 ** 16 + 0.5]}
+    task_id = spiff.ready_user_tasks(workflow)[0].task_id
+    spiff.complete_user_task(workflow, now, task_id, unusual)
+    state = spiff.dump(workflow)
+    loaded = spiff.load(state, parsed, spiff.make_script_engine())
+    [ready] = spiff.ready_user_tasks(loaded)
+    data = _task_data(loaded, ready.task_id)
+    assert {key: data[key] for key in unusual} == {**unusual, "khoa_so": {"3": "ba"}}  # JSON keys are text
+    assert isinstance(data["luc"], datetime)
+    odd = state.replace('"lon":1180591620717411303424', '"lon":NaN', 1)  # a state an older release wrote
+    assert odd != state
+    again = spiff.load(odd, parsed, spiff.make_script_engine())
+    value = _task_data(again, spiff.ready_user_tasks(again)[0].task_id)["lon"]
+    assert value != value  # NaN, read as the standard library reads it

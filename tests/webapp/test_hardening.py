@@ -199,6 +199,30 @@ def test_a_form_text_over_the_bound_is_refused_before_the_forms_own_pattern_runs
     assert refused.value.errors == {"so": [f"Tối đa {TEXT_MAX} ký tự."]}
 
 
+def test_a_number_json_cannot_hold_is_refused_beside_its_field():
+    """A JSON body may carry NaN or an infinity (Python's reader takes them); stored, they would be null or break
+    the save on PostgreSQL."""
+    schema = {"type": "object", "properties": {"so": {"type": "number"}, "ds": {"type": "array"}}}
+    with pytest.raises(ValidationFailed) as refused:
+        validate_form(schema, {"so": float("nan"), "ds": [1.5, float("-inf")]})
+    assert refused.value.errors == {"so": ["Số không hợp lệ."], "ds.1": ["Số không hợp lệ."]}
+    assert validate_form(schema, {"so": 1.5, "ds": [0.0]}) == {"so": 1.5, "ds": [0.0]}
+
+
+def test_the_api_refuses_nan_in_a_step_form_and_the_step_stays_open(client, org):
+    desk = token_for(client, "motcua.tinh")
+    code = call(client, "POST", "/api/v1/dossiers", token=desk, json=DOSSIER).get_json()["code"]
+    mine = call(client, "GET", "/api/v1/work-items?view=unit", token=desk).get_json()["items"]
+    step = next(item for item in mine if item["dossier_code"] == code)
+    answer = call(client, "POST", f"/api/v1/work-items/{step['id']}/complete", token=desk,
+                  data='{"data": {"da_kiem_tra_thanh_phan": true, "so_trang": NaN}}',
+                  headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422 and "Số không hợp lệ." in json.dumps(answer.get_json(), ensure_ascii=False), \
+        answer.get_json()
+    still = call(client, "GET", "/api/v1/work-items?view=unit", token=desk).get_json()["items"]
+    assert step["id"] in [item["id"] for item in still]
+
+
 def test_an_overlong_step_note_is_shown_beside_its_field_and_nothing_advances(client, factory, org, now):
     code = receive(factory, org, now).code
     login(client, "motcua.tinh")
