@@ -99,7 +99,7 @@ class Precompiled:
         self.statement = statement
         self._compiled: WeakKeyDictionary = WeakKeyDictionary()
         self.name = f"motcua_{next(self._names)}"  # its server-side prepared statement (fetch_first)
-        self._numbered: WeakKeyDictionary = WeakKeyDictionary()
+        self._prepared: WeakKeyDictionary = WeakKeyDictionary()
 
     def compiled_for(self, dialect) -> tuple:
         compiled = self._compiled.get(dialect)
@@ -155,10 +155,12 @@ def fetch(connection: Connection, query: Precompiled, params: dict) -> list:
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
-def _numbered(query: Precompiled, dialect) -> tuple[str, list[str]]:
-    """The statement with $1, $2 … placeholders for the server to prepare, and their names in that order."""
-    cached = query._numbered.get(dialect)
+def _prepared(query: Precompiled, dialect) -> tuple[str, list[str], dict, dict]:
+    """(`PREPARE name AS …` with $1, $2 … placeholders, their parameter names in that order, the statement's
+    own values as the bind types write them, the bind types' writers of the others), once per dialect."""
+    cached = query._prepared.get(dialect)
     if cached is None:
+        sql, defaults, _order, binds, _readers = query.compiled_for(dialect)
         names: list[str] = []
 
         def number(match: re.Match) -> str:
@@ -169,7 +171,9 @@ def _numbered(query: Precompiled, dialect) -> tuple[str, list[str]]:
                 names.append(name)
             return f"${names.index(name) + 1}"
 
-        cached = query._numbered[dialect] = (_PLACEHOLDER.sub(number, query.compiled_for(dialect)[0]), names)
+        numbered = _PLACEHOLDER.sub(number, sql)
+        own = {name: binds[name](value) if name in binds else value for name, value in defaults.items()}
+        cached = query._prepared[dialect] = (f"PREPARE {query.name} AS {numbered}", names, own, binds)
     return cached
 
 
@@ -190,16 +194,18 @@ def fetch_first(connection: Connection, query: Precompiled, params: dict) -> lis
     if (pgconn is None or pgconn.transaction_status != TransactionStatus.IDLE or dbapi.autocommit
             or dbapi.isolation_level is not None or dbapi.read_only is not None or dbapi.deferrable is not None):
         return fetch(connection, query, params)
-    _sql, defaults, _order, binds, readers = query.compiled_for(connection.dialect)
-    numbered, names = _numbered(query, connection.dialect)
-    values = {**defaults, **params}
-    for name, process in binds.items():
-        values[name] = process(values[name])
-    arguments = [values[name] for name in names]
-    if not all(value is None or type(value) is int for value in arguments):
-        return fetch(connection, query, params)
-    prepare = f"PREPARE {query.name} AS {numbered}"
-    command = f"BEGIN; EXECUTE {query.name}({', '.join('NULL' if v is None else str(v) for v in arguments)})"
+    prepare, names, own, binds = _prepared(query, connection.dialect)
+    arguments = []
+    for name in names:
+        if name in params:
+            value = params[name]
+            value = binds[name](value) if name in binds else value
+        else:
+            value = own[name]
+        if value is not None and type(value) is not int:
+            return fetch(connection, query, params)
+        arguments.append("NULL" if value is None else str(value))
+    command = f"BEGIN; EXECUTE {query.name}({', '.join(arguments)})"
     prepared = connection.connection.info.setdefault("motcua_prepared", set())
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, command, params, None, False)
@@ -222,6 +228,7 @@ def fetch_first(connection: Connection, query: Precompiled, params: dict) -> lis
     rows = loader.load_rows(0, result.ntuples, list)
     for listener in connection.dispatch.after_cursor_execute:
         listener(connection, None, command, params, None, False)
+    readers = query.compiled_for(connection.dialect)[4]
     if readers is not None:
         for row in rows:
             for index, read in readers:
