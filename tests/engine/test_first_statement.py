@@ -10,12 +10,11 @@ from sqlalchemy import bindparam, func, literal, select, text
 from sqlalchemy.exc import DBAPIError
 
 from engine import complete_task
-from engine.infra.db import Precompiled, fetch_first, unit_of_work
+from engine.infra.db import Precompiled, fetch_first, make_sessionmaker, unit_of_work
 from engine.models import WorkItem
 from tests.conftest import postgres_engine_for
-from engine.infra.db import make_sessionmaker
+from tests.driving import open_items
 
-from .test_concurrency import first_item
 from .test_dinh_chinh_gcn import receive
 
 pytestmark = pytest.mark.postgres
@@ -52,7 +51,7 @@ def test_a_completion_waits_on_the_server_three_times(factory, org, now, one_con
     officer = org["motcua.tinh"]
     for _ in range(2):
         receive(one_connection, org, now)
-    first, second = (item for item in _open_ids(one_connection, officer))
+    first, second = _open_ids(one_connection, officer)
     for item_id in (first, second):  # the first also prepares the statement on this connection
         s = one_connection()
         try:
@@ -118,6 +117,28 @@ def test_an_error_in_the_first_statement_rolls_back_and_the_connection_goes_on(f
 
 
 def _open_ids(factory, user_id: int) -> list[int]:
-    from tests.driving import open_items
     with unit_of_work(factory) as s:
         return [item.id for item in open_items(s, user_id)]
+
+
+def test_a_connection_the_server_ends_under_it_is_invalidated_and_the_next_unit_of_work_succeeds(
+        factory, one_connection, postgres_schema):
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    one = Precompiled(select(literal(1) + bindparam("n")))
+    admin = postgres_engine_for(postgres_schema)
+    s = one_connection()
+    try:
+        connection = s.connection()  # checked out: the pool's check of a closed socket is behind it
+        pid = connection.connection.dbapi_connection.info.backend_pid
+        with admin.connect() as conn:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as lost:
+            fetch_first(connection, one, {"n": 1})
+        assert lost.value.connection_invalidated
+        s.rollback()
+    finally:
+        s.close()
+        admin.dispose()
+    with unit_of_work(one_connection) as s:
+        assert fetch_first(s.connection(), one, {"n": 2}) == [[3]]
