@@ -132,35 +132,42 @@ def fetch(connection: Connection, query: Precompiled, params: dict) -> list:
         cursor.execute(sql, bind)
         rows = cursor.fetchall()
     except connection.dialect.loaded_dbapi.Error as exc:
-        lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
-        if lost:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(sql, bind, exc, connection.dialect.loaded_dbapi.Error, connection_invalidated=lost,
-                                  dialect=connection.dialect) from exc
+        raise _driver_error(connection, exc, sql, bind, cursor) from exc
     finally:
         cursor.close()
     for listener in connection.dispatch.after_cursor_execute:
         listener(connection, cursor, sql, bind, None, False)
-    if readers is None:
-        return rows
-    out = []
-    for row in rows:
-        row = list(row)
-        for index, read in readers:
-            row[index] = read(row[index])
-        out.append(row)
-    return out
+    return _typed([list(row) for row in rows] if readers is not None else rows, readers)
+
+
+def _driver_error(connection: Connection, exc: Exception, sql: str, params, cursor) -> DBAPIError:
+    """A driver error as SQLAlchemy raises it, the connection invalidated if it was lost."""
+    lost = connection.dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    return DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error, connection_invalidated=lost,
+                               dialect=connection.dialect)
+
+
+def _typed(rows: list, readers: list | None) -> list:
+    """Rows (lists) with the values the column types read (aware UTC instants, ...)."""
+    if readers is not None:
+        for row in rows:
+            for index, read in readers:
+                row[index] = read(row[index])
+    return rows
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
-def _prepared(query: Precompiled, dialect) -> tuple[str, list[str], dict, dict]:
+def _prepared(query: Precompiled, dialect) -> tuple[str, list[str], dict, dict, list | None]:
     """(`PREPARE name AS …` with $1, $2 … placeholders, their parameter names in that order, the statement's
-    own values as the bind types write them, the bind types' writers of the others), once per dialect."""
+    own values as the bind types write them, the bind types' writers of the others, the column types'
+    readers), once per dialect."""
     cached = query._prepared.get(dialect)
     if cached is None:
-        sql, defaults, _order, binds, _readers = query.compiled_for(dialect)
+        sql, defaults, _order, binds, readers = query.compiled_for(dialect)
         names: list[str] = []
 
         def number(match: re.Match) -> str:
@@ -173,7 +180,7 @@ def _prepared(query: Precompiled, dialect) -> tuple[str, list[str], dict, dict]:
 
         numbered = _PLACEHOLDER.sub(number, sql)
         own = {name: binds[name](value) if name in binds else value for name, value in defaults.items()}
-        cached = query._prepared[dialect] = (f"PREPARE {query.name} AS {numbered}", names, own, binds)
+        cached = query._prepared[dialect] = (f"PREPARE {query.name} AS {numbered}", names, own, binds, readers)
     return cached
 
 
@@ -194,7 +201,7 @@ def fetch_first(connection: Connection, query: Precompiled, params: dict) -> lis
     if (pgconn is None or pgconn.transaction_status != TransactionStatus.IDLE or dbapi.autocommit
             or dbapi.isolation_level is not None or dbapi.read_only is not None or dbapi.deferrable is not None):
         return fetch(connection, query, params)
-    prepare, names, own, binds = _prepared(query, connection.dialect)
+    prepare, names, own, binds, readers = _prepared(query, connection.dialect)
     arguments = []
     for name in names:
         if name in params:
@@ -217,23 +224,14 @@ def fetch_first(connection: Connection, query: Precompiled, params: dict) -> lis
         if result.status != ExecStatus.TUPLES_OK:
             raise pg_errors.error_from_result(result, encoding=dbapi.info.encoding)
     except connection.dialect.loaded_dbapi.Error as exc:
-        lost = connection.dialect.is_disconnect(exc, dbapi, None)
-        if lost:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(command, params, exc, connection.dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=connection.dialect) from exc
+        raise _driver_error(connection, exc, command, params, None) from exc
     prepared.add(query.name)
     loader = Transformer(dbapi)
     loader.set_pgresult(result)
     rows = loader.load_rows(0, result.ntuples, list)
     for listener in connection.dispatch.after_cursor_execute:
         listener(connection, None, command, params, None, False)
-    readers = query.compiled_for(connection.dialect)[4]
-    if readers is not None:
-        for row in rows:
-            for index, read in readers:
-                row[index] = read(row[index])
-    return rows
+    return _typed(rows, readers)
 
 
 def is_postgresql(session: Session) -> bool:

@@ -49,9 +49,7 @@ def test_a_completion_waits_on_the_server_three_times(factory, org, now, one_con
     if factory.kw["bind"].dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     officer = org["motcua.tinh"]
-    for _ in range(2):
-        receive(one_connection, org, now)
-    first, second = _open_ids(one_connection, officer)
+    first, second = _received(one_connection, org, now, 2)
     for item_id in (first, second):  # the first also prepares the statement on this connection
         s = one_connection()
         try:
@@ -70,9 +68,7 @@ def test_a_statement_the_driver_deallocated_is_prepared_again(factory, org, now,
     if factory.kw["bind"].dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     officer = org["motcua.tinh"]
-    for _ in range(2):
-        receive(one_connection, org, now)
-    first, second = _open_ids(one_connection, officer)
+    first, second = _received(one_connection, org, now, 2)
     with unit_of_work(one_connection) as s:
         complete_task(s, first, DONE, officer, now)
     with unit_of_work(one_connection) as s:
@@ -88,8 +84,7 @@ def test_with_a_transaction_open_it_is_an_ordinary_statement(factory, org, now, 
     if factory.kw["bind"].dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     officer = org["motcua.tinh"]
-    receive(one_connection, org, now)
-    (item_id,) = _open_ids(one_connection, officer)
+    (item_id,) = _received(one_connection, org, now, 1)
     s = one_connection()
     try:
         s.execute(text("SELECT 1"))  # the web's request has read the signed-in user first
@@ -116,9 +111,12 @@ def test_an_error_in_the_first_statement_rolls_back_and_the_connection_goes_on(f
         s.close()
 
 
-def _open_ids(factory, user_id: int) -> list[int]:
+def _received(factory, org, now, dossiers: int) -> list[int]:
+    """Receive `dossiers` dossiers; the ids of the desk officer's open items, one per dossier."""
+    for _ in range(dossiers):
+        receive(factory, org, now)
     with unit_of_work(factory) as s:
-        return [item.id for item in open_items(s, user_id)]
+        return [item.id for item in open_items(s, org["motcua.tinh"])]
 
 
 def test_a_connection_the_server_ends_under_it_is_invalidated_and_the_next_unit_of_work_succeeds(
